@@ -1,0 +1,191 @@
+package dev.simpler.engine;
+
+import java.util.Arrays;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A tensor argument: the address of its first byte in this process, its element type and its shape.
+ * Immutable. Address 0 is the null tensor; tagged OUTPUT it asks the engine to allocate the memory.
+ */
+public final class Tensor
+{
+    /** Most dimensions a tensor may have. */
+    public static final int MAX_DIMS = 5;
+
+    private final long address;
+    private final DataType dtype;
+    private final int[] shape;
+    private final long nbytes;
+    private UnsafeBuffer buffer;
+
+    private Tensor(final long address, final DataType dtype, final int[] shape, final long nbytes)
+    {
+        this.address = address;
+        this.dtype = dtype;
+        this.shape = shape;
+        this.nbytes = nbytes;
+    }
+
+    /**
+     * A tensor at an address.
+     *
+     * @param address first byte in this process, or 0 for the null tensor.
+     * @param dtype   element type.
+     * @param shape   1 to 5 non-negative dimensions.
+     * @return the tensor.
+     * @throws IllegalArgumentException for a bad shape or a null dtype.
+     */
+    public static Tensor of(final long address, final DataType dtype, final int... shape)
+    {
+        if (dtype == null)
+        {
+            throw new IllegalArgumentException("dtype must not be null");
+        }
+        if (shape == null || shape.length < 1 || shape.length > MAX_DIMS)
+        {
+            throw new IllegalArgumentException(
+                "a tensor has 1.." + MAX_DIMS + " dimensions: ndims=" + (shape == null ? 0 : shape.length));
+        }
+        long elements = 1;
+        for (int i = 0; i < shape.length; i++)
+        {
+            if (shape[i] < 0)
+            {
+                throw new IllegalArgumentException(
+                    "tensor dimensions must be >= 0: shape=" + Arrays.toString(shape) + ", dim " + i + "=" + shape[i]);
+            }
+            elements = Math.multiplyExact(elements, shape[i]);
+        }
+        return new Tensor(address, dtype, shape.clone(), Math.multiplyExact(elements, dtype.elementSize()));
+    }
+
+    /**
+     * The same element type and shape at another address.
+     *
+     * @param newAddress the other address.
+     * @return the moved tensor.
+     */
+    public Tensor withAddress(final long newAddress)
+    {
+        return new Tensor(newAddress, dtype, shape, nbytes);
+    }
+
+    /**
+     * Address of the first byte in this process.
+     *
+     * @return the address, 0 for the null tensor.
+     */
+    public long address()
+    {
+        return address;
+    }
+
+    /**
+     * Element type.
+     *
+     * @return the dtype.
+     */
+    public DataType dtype()
+    {
+        return dtype;
+    }
+
+    /**
+     * Number of dimensions.
+     *
+     * @return 1..5.
+     */
+    public int ndims()
+    {
+        return shape.length;
+    }
+
+    /**
+     * Elements along one dimension.
+     *
+     * @param dim 0..4; dimensions at or past {@link #ndims()} are 0.
+     * @return the extent.
+     */
+    public int shape(final int dim)
+    {
+        if (dim < 0 || dim >= MAX_DIMS)
+        {
+            throw new IndexOutOfBoundsException("dim must be in 0.." + (MAX_DIMS - 1) + ": dim=" + dim);
+        }
+        return dim < shape.length ? shape[dim] : 0;
+    }
+
+    /**
+     * Number of elements: the product of the dimensions.
+     *
+     * @return element count.
+     */
+    public long elementCount()
+    {
+        return nbytes / dtype.elementSize();
+    }
+
+    /**
+     * Size of the data.
+     *
+     * @return product of the shape times the element size.
+     */
+    public long nbytes()
+    {
+        return nbytes;
+    }
+
+    /**
+     * This process's view of the tensor's bytes.
+     *
+     * @return a buffer over {@code [address, address + nbytes)}.
+     * @throws IllegalStateException for the null tensor or a tensor of 2 GiB or more.
+     */
+    public UnsafeBuffer buffer()
+    {
+        UnsafeBuffer view = buffer;
+        if (view == null)
+        {
+            if (address == 0)
+            {
+                throw new IllegalStateException("the null tensor has no memory: " + this);
+            }
+            if (nbytes > Integer.MAX_VALUE)
+            {
+                throw new IllegalStateException("a buffer view is limited to 2 GiB: nbytes=" + nbytes);
+            }
+            view = new UnsafeBuffer(address, (int)nbytes);
+            buffer = view;
+        }
+        return view;
+    }
+
+    @Override
+    public boolean equals(final Object o)
+    {
+        if (this == o)
+        {
+            return true;
+        }
+        if (!(o instanceof Tensor))
+        {
+            return false;
+        }
+        final Tensor other = (Tensor)o;
+        return address == other.address && dtype == other.dtype && Arrays.equals(shape, other.shape);
+    }
+
+    @Override
+    public int hashCode()
+    {
+        return (Long.hashCode(address) * 31 + dtype.hashCode()) * 31 + Arrays.hashCode(shape);
+    }
+
+    @Override
+    public String toString()
+    {
+        return "Tensor{address=0x" + Long.toHexString(address) + ", dtype=" + dtype + ", shape="
+            + Arrays.toString(shape) + '}';
+    }
+}

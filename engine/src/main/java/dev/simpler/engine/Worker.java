@@ -1,0 +1,653 @@
+package dev.simpler.engine;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.lmax.disruptor.Sequence;
+
+import dev.simpler.engine.idle.Waiter;
+import dev.simpler.engine.memory.HeapRing;
+import dev.simpler.engine.orchestrator.GraphBuilder;
+import dev.simpler.engine.orchestrator.TaskValidator;
+import dev.simpler.engine.scheduler.ReadyQueue;
+import dev.simpler.engine.scheduler.RunReport;
+import dev.simpler.engine.scheduler.Scheduler;
+import dev.simpler.engine.scheduler.SlotTable;
+import dev.simpler.engine.worker.SubCallableRegistry;
+import dev.simpler.engine.worker.TaskExecutor;
+import dev.simpler.engine.worker.WorkerThread;
+import dev.simpler.mailbox.SharedMemoryFile;
+
+/**
+ * One engine at level 3 or 4 (SPEC §1): sub workers that run registered Java callables and next-level workers
+ * (chips, or lower-level Workers), driven by the graphs that orchestration functions build.
+ *
+ * <p>Lifecycle: {@link #builder()} → {@link #register} (any time before close) → {@link #init()} →
+ * {@link #run} (one run at a time) → {@link #close()}. A Worker is itself an {@link IWorker}, so a level-4 Worker
+ * can drive level-3 Workers: {@link #run(long, TaskArgsView, CallConfig)} runs an orchestration function
+ * registered with {@link #registerOrchestration}.
+ */
+public final class Worker implements IWorker, AutoCloseable
+{
+    private static final int STATE_NEW = 0;
+    private static final int STATE_READY = 1;
+    private static final int STATE_CLOSED = 2;
+    private static final long JOIN_TIMEOUT_MS = 5_000;
+
+    private final Builder config;
+    private final SubCallableRegistry subCallables = new SubCallableRegistry();
+    private final List<OrchFn<TaskArgsView>> orchestrations = new ArrayList<>();
+    private final List<SharedMemoryFile> sharedTensors = new ArrayList<>();
+    private final AtomicReference<Thread> runOwner = new AtomicReference<>();
+    private final String id;
+    private volatile int state = STATE_NEW;
+
+    private final List<SharedMemoryFile> heapFiles = new ArrayList<>();
+    private final List<IWorker> ownedWorkers = new ArrayList<>();
+    private final List<WorkerThread> threads = new ArrayList<>();
+    private GraphBuilder graph;
+
+    private Worker(final Builder config, final String id)
+    {
+        this.config = config;
+        this.id = id;
+    }
+
+    /**
+     * Start building a Worker.
+     *
+     * @return a builder with the defaults of SPEC §10.
+     */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /**
+     * Register a sub callable. Works before and after {@link #init()}; later tasks can use the new id.
+     *
+     * @param fn the callable.
+     * @return its id, for {@link Orchestrator#submitSub}.
+     * @throws IllegalStateException after {@link #close()}.
+     */
+    public int register(final SubCallable fn)
+    {
+        checkNotClosed("register");
+        return subCallables.register(fn);
+    }
+
+    /**
+     * Register an orchestration function that a higher-level Worker runs on this one as a next-level task.
+     *
+     * @param fn the function; it receives the task's arguments.
+     * @return its handle, for {@link Orchestrator#submitNextLevel} on the higher level.
+     * @throws IllegalStateException after {@link #close()}.
+     */
+    public synchronized long registerOrchestration(final OrchFn<TaskArgsView> fn)
+    {
+        checkNotClosed("registerOrchestration");
+        orchestrations.add(Objects.requireNonNull(fn, "fn"));
+        return orchestrations.size() - 1;
+    }
+
+    /**
+     * Create the heap rings, build the next-level workers from their factories and start the worker threads.
+     *
+     * @throws IllegalStateException when already initialised or closed, or when a factory fails (nothing is
+     *                               left running then).
+     */
+    public synchronized void init()
+    {
+        checkNotClosed("init");
+        if (state != STATE_NEW)
+        {
+            throw new IllegalStateException("Worker " + id + " is already initialised");
+        }
+        try
+        {
+            start();
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            stopAndRelease();
+            throw ex;
+        }
+        state = STATE_READY;
+    }
+
+    /**
+     * Run one orchestration function: open the outermost scope, call it, close the scope, and wait until every
+     * task of the run retired — also when the function throws, whose exception is then rethrown (a checked
+     * exception wrapped in a RuntimeException).
+     *
+     * @param orch the orchestration function.
+     * @param args its argument.
+     * @param <A>  the argument type.
+     * @throws TaskFailedException   when a task of the run failed.
+     * @throws IllegalStateException before {@link #init()}, after {@link #close()}, or when another run is in
+     *                               progress.
+     */
+    public <A> void run(final OrchFn<A> orch, final A args)
+    {
+        Objects.requireNonNull(orch, "orch");
+        checkReady("run");
+        final Thread current = Thread.currentThread();
+        if (!runOwner.compareAndSet(null, current))
+        {
+            final Thread other = runOwner.get();
+            throw new IllegalStateException(other == current
+                ? "Worker.run is not reentrant: an orchestration function may not call run on its own Worker"
+                : "Worker " + id + " is already running a graph on thread " + (other == null ? "?" : other.getName()));
+        }
+        try
+        {
+            runOwned(orch, args);
+        }
+        finally
+        {
+            runOwner.set(null);
+        }
+    }
+
+    /**
+     * Run an orchestration function registered with {@link #registerOrchestration} as one task of a
+     * higher-level Worker.
+     *
+     * @param callable the orchestration function's handle.
+     * @param args     the task's arguments, handed to the function.
+     * @param callConfig unused at this level.
+     */
+    @Override
+    public void run(final long callable, final TaskArgsView args, final CallConfig callConfig)
+    {
+        final OrchFn<TaskArgsView> fn;
+        synchronized (this)
+        {
+            if (callable < 0 || callable >= orchestrations.size())
+            {
+                throw new IllegalArgumentException("unknown orchestration handle " + callable + " on Worker " + id
+                    + ": " + orchestrations.size() + " registered");
+            }
+            fn = orchestrations.get((int)callable);
+        }
+        run(fn, args);
+    }
+
+    /**
+     * A tensor in shared memory that this Worker's children can read and write; freed by {@link #close()}.
+     *
+     * @param dtype element type.
+     * @param shape 1 to 5 dimensions.
+     * @return the tensor.
+     */
+    public synchronized Tensor sharedTensor(final DataType dtype, final int... shape)
+    {
+        checkNotClosed("sharedTensor");
+        final Tensor shapeOnly = Tensor.of(0, dtype, shape);
+        final SharedMemoryFile file = SharedMemoryFile.create("tensor", Math.max(1, shapeOnly.nbytes()));
+        sharedTensors.add(file);
+        return shapeOnly.withAddress(file.address());
+    }
+
+    /**
+     * Stop the worker threads, close the next-level workers this Worker built, and unmap and delete every shared
+     * file. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        final GraphBuilder runningGraph;
+        synchronized (this)
+        {
+            if (state == STATE_CLOSED)
+            {
+                return;
+            }
+            state = STATE_CLOSED;
+            runningGraph = graph;
+        }
+        if (runningGraph != null)
+        {
+            runningGraph.stop();
+        }
+        synchronized (this)
+        {
+            stopAndRelease();
+            for (final SharedMemoryFile file : sharedTensors)
+            {
+                closeQuietly(file);
+            }
+            sharedTensors.clear();
+        }
+    }
+
+    /**
+     * Whether {@link #init()} completed and {@link #close()} has not been called.
+     *
+     * @return true when runs are accepted.
+     */
+    public boolean isReady()
+    {
+        return state == STATE_READY;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "Worker{" + id + ", level=" + config.level + ", mode=" + config.mode + ", subWorkers="
+            + config.subWorkers + ", nextLevel=" + config.nextLevel.size() + '}';
+    }
+
+    // ------------------------------------------------------------------------------------------ internals
+
+    private <A> void runOwned(final OrchFn<A> orch, final A args)
+    {
+        final GraphBuilder builder = graph;
+        builder.beginRun();
+        Throwable orchestrationError = null;
+        try
+        {
+            orch.orchestrate(builder, args);
+        }
+        catch (final Throwable ex)
+        {
+            orchestrationError = ex;
+        }
+        try
+        {
+            builder.endRun();
+        }
+        catch (final RuntimeException ex)
+        {
+            if (orchestrationError == null)
+            {
+                throw ex;
+            }
+            orchestrationError.addSuppressed(ex);
+        }
+        final TaskFailedException failure = failureOf(builder);
+        if (orchestrationError != null)
+        {
+            if (failure != null)
+            {
+                orchestrationError.addSuppressed(failure);
+            }
+            throwUnchecked(orchestrationError);
+        }
+        if (failure != null)
+        {
+            throw failure;
+        }
+    }
+
+    private TaskFailedException failureOf(final GraphBuilder builder)
+    {
+        final RunReport report = builder.report();
+        if (!report.hasFailures())
+        {
+            return null;
+        }
+        final StringBuilder message = new StringBuilder()
+            .append("task slot ").append(report.firstFailedSlot())
+            .append(" failed on ").append(report.firstWorkerName())
+            .append(" with error code ").append(report.firstErrorCode())
+            .append(": ").append(report.firstErrorMessage())
+            .append("; ").append(report.skippedTasks()).append(" dependent task(s) skipped");
+        if (report.failedTasks() > 1)
+        {
+            message.append("; ").append(report.failedTasks() - 1).append(" other task(s) failed too");
+        }
+        return new TaskFailedException(report.firstFailedSlot(), report.firstErrorCode(), message.toString(),
+            report.skippedTasks(), report.failedTasks(), report.firstCause());
+    }
+
+    private static void throwUnchecked(final Throwable ex)
+    {
+        if (ex instanceof RuntimeException)
+        {
+            throw (RuntimeException)ex;
+        }
+        if (ex instanceof Error)
+        {
+            throw (Error)ex;
+        }
+        throw new RuntimeException("the orchestration function threw " + ex, ex);
+    }
+
+    private void start()
+    {
+        SharedMemoryFile.sweepStale();
+        final HeapRing[] rings = new HeapRing[GraphBuilder.HEAP_RING_COUNT];
+        for (int i = 0; i < rings.length; i++)
+        {
+            final SharedMemoryFile file = SharedMemoryFile.create("heap" + i, config.heapRingSize);
+            heapFiles.add(file);
+            rings[i] = new HeapRing(i, file.address(), config.heapRingSize);
+        }
+
+        final List<IWorker> nextLevel = new ArrayList<>();
+        for (final Object spec : config.nextLevel)
+        {
+            nextLevel.add(spec instanceof WorkerFactory ? build((WorkerFactory)spec) : (IWorker)spec);
+        }
+
+        final SlotTable slots = new SlotTable();
+        final ReadyQueue subQueue = new ReadyQueue("sub", slots, config.readyQueueCapacity);
+        final ReadyQueue nextQueue = new ReadyQueue("next-level", slots, config.readyQueueCapacity);
+        final Scheduler scheduler = new Scheduler(slots, subQueue, nextQueue);
+        graph = new GraphBuilder(scheduler, rings, config.allocTimeout, config.subWorkers, nextLevel.size(),
+            TaskValidator.ACCEPT_ALL, TaskValidator.ACCEPT_ALL, new Waiter(config.waitStrategy));
+
+        final List<WorkerThread> subThreads = new ArrayList<>();
+        final TaskExecutor subExecutor = subCallables.inProcessExecutor();
+        for (int i = 0; i < config.subWorkers; i++)
+        {
+            subThreads.add(new WorkerThread("sub worker " + i, subQueue, scheduler, subExecutor,
+                new Waiter(config.waitStrategy)));
+        }
+        final List<WorkerThread> nextThreads = new ArrayList<>();
+        for (int i = 0; i < nextLevel.size(); i++)
+        {
+            final IWorker target = nextLevel.get(i);
+            nextThreads.add(new WorkerThread("next-level worker " + i, nextQueue, scheduler, target::run,
+                new Waiter(config.waitStrategy)));
+        }
+        connect(subQueue, subThreads);
+        connect(nextQueue, nextThreads);
+        for (int i = 0; i < subThreads.size(); i++)
+        {
+            threads.add(subThreads.get(i));
+            subThreads.get(i).start("simpler-" + id + "-sub-" + i);
+        }
+        for (int i = 0; i < nextThreads.size(); i++)
+        {
+            threads.add(nextThreads.get(i));
+            nextThreads.get(i).start("simpler-" + id + "-next-" + i);
+        }
+    }
+
+    private IWorker build(final WorkerFactory factory)
+    {
+        final IWorker built;
+        try
+        {
+            built = factory.create();
+        }
+        catch (final Exception ex)
+        {
+            throw new IllegalStateException("next-level WorkerFactory failed: " + ex, ex);
+        }
+        if (built == null)
+        {
+            throw new IllegalStateException("next-level WorkerFactory returned null");
+        }
+        ownedWorkers.add(built);
+        if (built instanceof Worker && ((Worker)built).state == STATE_NEW)
+        {
+            ((Worker)built).init();
+        }
+        return built;
+    }
+
+    private static void connect(final ReadyQueue queue, final List<WorkerThread> workers)
+    {
+        final Sequence[] sequences = new Sequence[workers.size()];
+        final Waiter[] waiters = new Waiter[workers.size()];
+        for (int i = 0; i < workers.size(); i++)
+        {
+            sequences[i] = workers.get(i).sequence();
+            waiters[i] = workers.get(i).waiter();
+        }
+        queue.consumers(sequences, waiters);
+    }
+
+    private void stopAndRelease()
+    {
+        for (final WorkerThread thread : threads)
+        {
+            thread.stop();
+        }
+        for (final WorkerThread thread : threads)
+        {
+            try
+            {
+                thread.join(JOIN_TIMEOUT_MS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        threads.clear();
+        for (int i = ownedWorkers.size() - 1; i >= 0; i--)
+        {
+            final IWorker owned = ownedWorkers.get(i);
+            if (owned instanceof AutoCloseable)
+            {
+                closeQuietly((AutoCloseable)owned);
+            }
+        }
+        ownedWorkers.clear();
+        for (int i = heapFiles.size() - 1; i >= 0; i--)
+        {
+            closeQuietly(heapFiles.get(i));
+        }
+        heapFiles.clear();
+    }
+
+    private static void closeQuietly(final AutoCloseable closeable)
+    {
+        try
+        {
+            closeable.close();
+        }
+        catch (final Exception ignore)
+        {
+            // Closing continues with the rest; one failing resource must not leak the others.
+        }
+    }
+
+    private void checkNotClosed(final String operation)
+    {
+        if (state == STATE_CLOSED)
+        {
+            throw new IllegalStateException(operation + " on Worker " + id + " after close()");
+        }
+    }
+
+    private void checkReady(final String operation)
+    {
+        checkNotClosed(operation);
+        if (state != STATE_READY)
+        {
+            throw new IllegalStateException(operation + " on Worker " + id + " before init()");
+        }
+    }
+
+    /**
+     * Configuration of a {@link Worker}.
+     */
+    public static final class Builder
+    {
+        private static final long DEFAULT_HEAP_RING_SIZE = 64L << 20;
+        private static final int DEFAULT_READY_QUEUE_CAPACITY = 16384;
+
+        private int level = 3;
+        private WorkerMode mode = WorkerMode.THREAD;
+        private int subWorkers;
+        private final List<Object> nextLevel = new ArrayList<>();
+        private long heapRingSize = DEFAULT_HEAP_RING_SIZE;
+        private Duration allocTimeout = Duration.ofSeconds(10);
+        private WaitStrategy waitStrategy = WaitStrategy.BACKOFF;
+        private int readyQueueCapacity = DEFAULT_READY_QUEUE_CAPACITY;
+
+        private Builder()
+        {
+        }
+
+        /**
+         * The level of the Worker.
+         *
+         * @param level 3 (default; next-level workers are chips) or 4 (next-level workers are L3 Workers).
+         * @return this.
+         */
+        public Builder level(final int level)
+        {
+            if (level != 3 && level != 4)
+            {
+                throw new IllegalArgumentException("level must be 3 or 4: level=" + level);
+            }
+            this.level = level;
+            return this;
+        }
+
+        /**
+         * The mode of this Worker's children.
+         *
+         * @param mode THREAD (default) or PROCESS.
+         * @return this.
+         */
+        public Builder mode(final WorkerMode mode)
+        {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * Number of sub workers.
+         *
+         * @param count 0 or more.
+         * @return this.
+         */
+        public Builder subWorkers(final int count)
+        {
+            if (count < 0)
+            {
+                throw new IllegalArgumentException("subWorkers must be >= 0: count=" + count);
+            }
+            this.subWorkers = count;
+            return this;
+        }
+
+        /**
+         * Add one next-level worker instance; it belongs to the caller, who initialises and closes it.
+         *
+         * @param worker the worker.
+         * @return this.
+         */
+        public Builder nextLevel(final IWorker worker)
+        {
+            nextLevel.add(Objects.requireNonNull(worker, "worker"));
+            return this;
+        }
+
+        /**
+         * Add one next-level worker built by {@code factory} where it runs; it belongs to the Worker, which closes
+         * it (when it is {@link AutoCloseable}) in {@link Worker#close()}.
+         *
+         * @param factory the factory.
+         * @return this.
+         */
+        public Builder nextLevel(final WorkerFactory factory)
+        {
+            nextLevel.add(Objects.requireNonNull(factory, "factory"));
+            return this;
+        }
+
+        /**
+         * Size of each of the four heap rings.
+         *
+         * @param bytes a positive multiple of 1024 (default 64 MiB).
+         * @return this.
+         */
+        public Builder heapRingSize(final long bytes)
+        {
+            if (bytes <= 0 || bytes % HeapRing.ALIGNMENT != 0 || bytes > SharedMemoryFile.MAX_LENGTH)
+            {
+                throw new IllegalArgumentException("heapRingSize must be a positive multiple of " + HeapRing.ALIGNMENT
+                    + " of at most " + SharedMemoryFile.MAX_LENGTH + " bytes: bytes=" + bytes);
+            }
+            this.heapRingSize = bytes;
+            return this;
+        }
+
+        /**
+         * How long a heap-ring claim may wait for reclamation without progress before it fails.
+         *
+         * @param timeout positive (default 10 s).
+         * @return this.
+         */
+        public Builder allocTimeout(final Duration timeout)
+        {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero())
+            {
+                throw new IllegalArgumentException("allocTimeout must be positive: timeout=" + timeout);
+            }
+            this.allocTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How the engine's threads wait.
+         *
+         * @param strategy BACKOFF (default) or BUSY_SPIN.
+         * @return this.
+         */
+        public Builder waitStrategy(final WaitStrategy strategy)
+        {
+            this.waitStrategy = Objects.requireNonNull(strategy, "strategy");
+            return this;
+        }
+
+        /**
+         * Entries of each ready queue's ring; ready tasks beyond it wait in an overflow list.
+         *
+         * @param capacity a power of two, at least 64 (default 16384).
+         * @return this.
+         */
+        public Builder readyQueueCapacity(final int capacity)
+        {
+            if (capacity < 64 || Integer.bitCount(capacity) != 1)
+            {
+                throw new IllegalArgumentException("readyQueueCapacity must be a power of two >= 64: capacity="
+                    + capacity);
+            }
+            this.readyQueueCapacity = capacity;
+            return this;
+        }
+
+        /**
+         * Build the Worker; call {@link Worker#init()} next.
+         *
+         * @return the Worker.
+         * @throws IllegalArgumentException for a configuration that cannot run.
+         */
+        public Worker build()
+        {
+            if (mode == WorkerMode.PROCESS)
+            {
+                throw new IllegalArgumentException(
+                    "WorkerMode.PROCESS is not supported by this build yet: use WorkerMode.THREAD");
+            }
+            if (subWorkers > readyQueueCapacity || nextLevel.size() > readyQueueCapacity)
+            {
+                throw new IllegalArgumentException("readyQueueCapacity must hold a group as large as the pool: "
+                    + "capacity=" + readyQueueCapacity);
+            }
+            final Builder copy = new Builder();
+            copy.level = level;
+            copy.mode = mode;
+            copy.subWorkers = subWorkers;
+            copy.nextLevel.addAll(nextLevel);
+            copy.heapRingSize = heapRingSize;
+            copy.allocTimeout = allocTimeout;
+            copy.waitStrategy = waitStrategy;
+            copy.readyQueueCapacity = readyQueueCapacity;
+            return new Worker(copy, "w" + WorkerIds.next());
+        }
+    }
+}

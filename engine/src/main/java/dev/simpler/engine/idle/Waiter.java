@@ -1,0 +1,169 @@
+package dev.simpler.engine.idle;
+
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+import dev.simpler.engine.WaitStrategy;
+
+/**
+ * How one thread waits for a condition that another thread makes true, per the configured
+ * {@link WaitStrategy}. With {@link WaitStrategy#BACKOFF} it spins, then yields, then parks; the thread that
+ * makes the condition true calls {@link #wake()} so that a parked waiter resumes at once rather than when its
+ * park times out. With {@link WaitStrategy#BUSY_SPIN} it only spins and wake-ups cost nothing.
+ *
+ * <p>Written by its owning thread; {@link #wake()} may be called from any thread.
+ */
+public final class Waiter
+{
+    /** Spins before the backoff strategy starts to yield. */
+    static final int MAX_SPINS = 200;
+    /** Yields before the backoff strategy starts to park. */
+    static final int MAX_YIELDS = 20;
+    /** Longest park: a safety net only, wake-ups normally end a park much sooner. */
+    static final long MAX_PARK_NS = 1_000_000L;
+
+    private final boolean busySpin;
+    private volatile Thread owner;
+    private volatile boolean parked;
+    private int idleCount;
+
+    /**
+     * A waiter for the given strategy.
+     *
+     * @param strategy how to wait.
+     */
+    public Waiter(final WaitStrategy strategy)
+    {
+        this.busySpin = strategy == WaitStrategy.BUSY_SPIN;
+    }
+
+    /**
+     * Whether this waiter never parks.
+     *
+     * @return true for busy-spin.
+     */
+    public boolean isBusySpin()
+    {
+        return busySpin;
+    }
+
+    /**
+     * Bind the waiter to the thread that will wait on it.
+     *
+     * @param thread the waiting thread.
+     */
+    public void bind(final Thread thread)
+    {
+        owner = thread;
+    }
+
+    /**
+     * Called by the owning thread after it found work, so that the next wait starts with spinning again.
+     */
+    public void reset()
+    {
+        idleCount = 0;
+    }
+
+    /**
+     * Wait a little for {@code condition}; returns early when it holds. Callers loop around this.
+     *
+     * @param condition what the waiter waits for; re-checked after announcing a park, so no wake-up is lost.
+     * @param maxParkNs longest park, in nanoseconds.
+     */
+    public void idle(final WakeCondition condition, final long maxParkNs)
+    {
+        if (busySpin)
+        {
+            Thread.onSpinWait();
+            return;
+        }
+        final int count = idleCount;
+        if (count < MAX_SPINS)
+        {
+            idleCount = count + 1;
+            Thread.onSpinWait();
+        }
+        else if (count < MAX_SPINS + MAX_YIELDS)
+        {
+            idleCount = count + 1;
+            Thread.yield();
+        }
+        else
+        {
+            parked = true;
+            VarHandle.fullFence();
+            if (!condition.isMet())
+            {
+                LockSupport.parkNanos(this, Math.min(maxParkNs, MAX_PARK_NS));
+            }
+            parked = false;
+        }
+    }
+
+    /**
+     * Wait a little for {@code condition}, parking at most the default period.
+     *
+     * @param condition what the waiter waits for.
+     */
+    public void idle(final WakeCondition condition)
+    {
+        idle(condition, MAX_PARK_NS);
+    }
+
+    /**
+     * Wake the owning thread if it is parked. The caller must have made its change visible before (a
+     * volatile write, a CAS or a publish) and issue a full fence first when several waiters are checked, see
+     * {@link #wakeAll(Waiter[])}.
+     */
+    public void wake()
+    {
+        if (!busySpin)
+        {
+            VarHandle.fullFence();
+            wakeIfParked();
+        }
+    }
+
+    /**
+     * Wake every parked waiter of a group, with one fence for the whole group.
+     *
+     * @param waiters the group.
+     */
+    public static void wakeAll(final Waiter[] waiters)
+    {
+        if (waiters.length == 0 || waiters[0].busySpin)
+        {
+            return;
+        }
+        VarHandle.fullFence();
+        for (final Waiter waiter : waiters)
+        {
+            waiter.wakeIfParked();
+        }
+    }
+
+    /**
+     * Unpark the owning thread unconditionally; used on shutdown.
+     */
+    public void interruptWait()
+    {
+        final Thread thread = owner;
+        if (thread != null)
+        {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    private void wakeIfParked()
+    {
+        if (parked)
+        {
+            final Thread thread = owner;
+            if (thread != null)
+            {
+                LockSupport.unpark(thread);
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+package dev.simpler.engine.memory;
+
+/**
+ * A bump allocator over one shared mapping with FIFO reclamation (SPEC §4). Slabs are carved at the head and
+ * returned in allocation order: freeing a slab that is not the oldest live one only marks it, and the tail
+ * advances over every freed slab at the front when the oldest one is freed.
+ *
+ * <p>Single writer: only the thread that owns the task graph (the one in {@code Worker.run}) calls it.
+ */
+public final class HeapRing
+{
+    /** Every slab starts on a multiple of this many bytes. */
+    public static final int ALIGNMENT = 1024;
+
+    private final int index;
+    private final long baseAddress;
+    private final long size;
+
+    private long head;
+    private long tail;
+    private int liveSlabs;
+
+    private long oldestSlabId;
+    private long nextSlabId;
+    private long[] slabStart = new long[64];
+    private boolean[] slabFreed = new boolean[64];
+
+    /**
+     * A ring over {@code [baseAddress, baseAddress + size)}.
+     *
+     * @param index       ring number, 0..3, for messages.
+     * @param baseAddress first byte, aligned to {@link #ALIGNMENT}.
+     * @param size        bytes, a multiple of {@link #ALIGNMENT}.
+     */
+    public HeapRing(final int index, final long baseAddress, final long size)
+    {
+        if ((baseAddress & (ALIGNMENT - 1)) != 0 || (size & (ALIGNMENT - 1)) != 0 || size <= 0)
+        {
+            throw new IllegalArgumentException("heap ring base and size must be positive multiples of "
+                + ALIGNMENT + ": base=0x" + Long.toHexString(baseAddress) + ", size=" + size);
+        }
+        this.index = index;
+        this.baseAddress = baseAddress;
+        this.size = size;
+    }
+
+    /**
+     * Round a request up to whole aligned units (at least one, so every slab has its own address).
+     *
+     * @param bytes requested bytes.
+     * @return bytes the slab occupies.
+     */
+    public static long alignedSize(final long bytes)
+    {
+        final long atLeastOne = Math.max(bytes, 1);
+        return (atLeastOne + ALIGNMENT - 1) & -ALIGNMENT;
+    }
+
+    /**
+     * Ring number.
+     *
+     * @return 0..3.
+     */
+    public int index()
+    {
+        return index;
+    }
+
+    /**
+     * Capacity.
+     *
+     * @return bytes.
+     */
+    public long size()
+    {
+        return size;
+    }
+
+    /**
+     * Address of the first byte of the ring.
+     *
+     * @return the base address.
+     */
+    public long baseAddress()
+    {
+        return baseAddress;
+    }
+
+    /**
+     * Bytes not held by live slabs (not all of them may be contiguous).
+     *
+     * @return free bytes.
+     */
+    public long freeBytes()
+    {
+        if (liveSlabs == 0)
+        {
+            return size;
+        }
+        if (head > tail)
+        {
+            return (size - head) + tail;
+        }
+        return tail - head;
+    }
+
+    /**
+     * Number of slabs not yet reclaimed.
+     *
+     * @return live slab count.
+     */
+    public int liveSlabs()
+    {
+        return liveSlabs;
+    }
+
+    /**
+     * Carve a slab if it fits now.
+     *
+     * @param bytes aligned size from {@link #alignedSize(long)}.
+     * @return the slab id, or -1 when it does not fit until older slabs are freed.
+     * @throws IllegalArgumentException when the request is larger than the whole ring.
+     */
+    public long tryAllocate(final long bytes)
+    {
+        if (bytes > size)
+        {
+            throw new IllegalArgumentException(describe("cannot ever hold", bytes) + "; raise heapRingSize");
+        }
+        final long start;
+        if (liveSlabs == 0)
+        {
+            head = 0;
+            tail = 0;
+            start = 0;
+        }
+        else if (head > tail)
+        {
+            if (size - head >= bytes)
+            {
+                start = head;
+            }
+            else if (tail >= bytes)
+            {
+                start = 0;
+            }
+            else
+            {
+                return -1;
+            }
+        }
+        else if (tail - head >= bytes)
+        {
+            start = head;
+        }
+        else
+        {
+            return -1;
+        }
+        head = start + bytes;
+        return record(start);
+    }
+
+    /**
+     * Address of a live slab.
+     *
+     * @param slabId id from {@link #tryAllocate(long)}.
+     * @return the address of its first byte.
+     */
+    public long address(final long slabId)
+    {
+        return baseAddress + slabStart[position(slabId)];
+    }
+
+    /**
+     * Return a slab. Space is reclaimed once every older slab has been returned too.
+     *
+     * @param slabId id from {@link #tryAllocate(long)}.
+     */
+    public void free(final long slabId)
+    {
+        if (slabId < oldestSlabId || slabId >= nextSlabId || slabFreed[position(slabId)])
+        {
+            throw new IllegalStateException("heap ring " + index + ": slab " + slabId + " is not live");
+        }
+        slabFreed[position(slabId)] = true;
+        while (oldestSlabId < nextSlabId && slabFreed[position(oldestSlabId)])
+        {
+            oldestSlabId++;
+            liveSlabs--;
+        }
+        if (liveSlabs == 0)
+        {
+            head = 0;
+            tail = 0;
+        }
+        else
+        {
+            tail = slabStart[position(oldestSlabId)];
+        }
+    }
+
+    /**
+     * The text every exhaustion message starts with: names the ring, the request and the free space.
+     *
+     * @param what  what happened to the request.
+     * @param bytes the request.
+     * @return the message prefix.
+     */
+    public String describe(final String what, final long bytes)
+    {
+        return "heap ring " + index + " " + what + " a request of " + bytes + " bytes: free=" + freeBytes()
+            + " bytes of " + size + ", live slabs=" + liveSlabs;
+    }
+
+    private long record(final long start)
+    {
+        if (nextSlabId - oldestSlabId == slabStart.length)
+        {
+            grow();
+        }
+        if (liveSlabs == 0)
+        {
+            tail = start;
+        }
+        final long id = nextSlabId++;
+        final int pos = position(id);
+        slabStart[pos] = start;
+        slabFreed[pos] = false;
+        liveSlabs++;
+        return id;
+    }
+
+    private int position(final long slabId)
+    {
+        return (int)(slabId & (slabStart.length - 1));
+    }
+
+    private void grow()
+    {
+        final int oldLength = slabStart.length;
+        final long[] newStart = new long[oldLength * 2];
+        final boolean[] newFreed = new boolean[oldLength * 2];
+        final int newMask = oldLength * 2 - 1;
+        for (long id = oldestSlabId; id < nextSlabId; id++)
+        {
+            final int from = (int)(id & (oldLength - 1));
+            final int to = (int)(id & newMask);
+            newStart[to] = slabStart[from];
+            newFreed[to] = slabFreed[from];
+        }
+        slabStart = newStart;
+        slabFreed = newFreed;
+    }
+}

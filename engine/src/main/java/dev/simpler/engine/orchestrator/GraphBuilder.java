@@ -1,0 +1,507 @@
+package dev.simpler.engine.orchestrator;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+import org.agrona.collections.IntArrayList;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongArrayList;
+
+import dev.simpler.engine.CallConfig;
+import dev.simpler.engine.DataType;
+import dev.simpler.engine.Orchestrator;
+import dev.simpler.engine.Scope;
+import dev.simpler.engine.SubmitResult;
+import dev.simpler.engine.TaskArgs;
+import dev.simpler.engine.Tensor;
+import dev.simpler.engine.TensorArgType;
+import dev.simpler.engine.idle.Waiter;
+import dev.simpler.engine.idle.WakeCondition;
+import dev.simpler.engine.memory.HeapRing;
+import dev.simpler.engine.scheduler.RetireListener;
+import dev.simpler.engine.scheduler.RunReport;
+import dev.simpler.engine.scheduler.Scheduler;
+import dev.simpler.engine.scheduler.StoredArgs;
+import dev.simpler.engine.scheduler.TaskSlot;
+
+/**
+ * The orchestrator (SPEC §3): turns submits into task slots, infers dependencies from tensor addresses and
+ * tags through the last-writer map, carves heap-ring memory for allocations and allocated OUTPUTs, and keeps
+ * the scope stack. When the run ends it closes the open scopes and drains.
+ *
+ * <p>Single writer: everything here belongs to the thread inside {@code Worker.run}; calls from any other thread,
+ * or outside a run, are rejected.
+ */
+public final class GraphBuilder implements Orchestrator, RetireListener
+{
+    /** Deepest scope a user may open; the run's own scope is depth 0. */
+    public static final int MAX_SCOPE_DEPTH = 64;
+    /** Number of heap rings; scopes deeper than this share the last one. */
+    public static final int HEAP_RING_COUNT = 4;
+
+    private static final long MISSING = -1;
+
+    private final Scheduler scheduler;
+    private final HeapRing[] heapRings;
+    private final long allocTimeoutNs;
+    private final int[] poolSizes;
+    private final TaskValidator[] validators;
+    private final Waiter waiter;
+    private final Long2LongHashMap lastWriter = new Long2LongHashMap(1024, 0.65f, MISSING);
+    private final IntArrayList[] scopeSlots = new IntArrayList[MAX_SCOPE_DEPTH + 1];
+    private final ScopeHandle[] openScopes = new ScopeHandle[MAX_SCOPE_DEPTH + 1];
+    private final LongArrayList outputBytes = new LongArrayList();
+    private final WakeCondition completionArrived;
+    private Thread owner;
+    private int depth = -1;
+    private volatile boolean stopping;
+
+    /**
+     * A graph builder for one engine.
+     *
+     * @param scheduler     the scheduler that runs the graph.
+     * @param heapRings     the four heap rings, by scope depth.
+     * @param allocTimeout  how long a claim may wait for reclamation without progress.
+     * @param subPool       number of sub workers.
+     * @param nextLevelPool number of next-level workers.
+     * @param subValidator  submit-time check of sub tasks.
+     * @param nextValidator submit-time check of next-level tasks.
+     * @param waiter        how the orchestrating thread waits.
+     */
+    public GraphBuilder(
+        final Scheduler scheduler,
+        final HeapRing[] heapRings,
+        final Duration allocTimeout,
+        final int subPool,
+        final int nextLevelPool,
+        final TaskValidator subValidator,
+        final TaskValidator nextValidator,
+        final Waiter waiter)
+    {
+        if (heapRings.length != HEAP_RING_COUNT)
+        {
+            throw new IllegalArgumentException("expected " + HEAP_RING_COUNT + " heap rings: " + heapRings.length);
+        }
+        this.scheduler = scheduler;
+        this.heapRings = heapRings.clone();
+        this.allocTimeoutNs = allocTimeout.toNanos();
+        this.poolSizes = new int[] {subPool, nextLevelPool};
+        this.validators = new TaskValidator[] {subValidator, nextValidator};
+        this.waiter = waiter;
+        scheduler.retireListener(this);
+        for (int i = 0; i < scopeSlots.length; i++)
+        {
+            scopeSlots[i] = new IntArrayList();
+        }
+        this.completionArrived = () -> stopping || scheduler.hasCompletions();
+    }
+
+    // ------------------------------------------------------------------------------------------ run lifecycle
+
+    /**
+     * Start a run on the calling thread: open the outermost scope.
+     */
+    public void beginRun()
+    {
+        owner = Thread.currentThread();
+        waiter.bind(owner);
+        waiter.reset();
+        scheduler.orchestratorWaiter(waiter);
+        scheduler.startRun();
+        depth = 0;
+        openScopes[0] = new ScopeHandle(0);
+    }
+
+    /**
+     * End the run: close the scopes the orchestration function left open and the outermost one, then wait
+     * until every task of the run retired.
+     *
+     * @throws IllegalStateException if the engine is stopped while the run drains.
+     */
+    public void endRun()
+    {
+        try
+        {
+            while (depth >= 0)
+            {
+                final ScopeHandle scope = openScopes[depth];
+                scope.closed = true;
+                popScope();
+            }
+            drain();
+        }
+        finally
+        {
+            owner = null;
+        }
+    }
+
+    /**
+     * Failures of the current (or last) run.
+     *
+     * @return the scheduler's report.
+     */
+    public RunReport report()
+    {
+        return scheduler.report();
+    }
+
+    /**
+     * Ask a waiting run to give up; used when the engine closes under it.
+     */
+    public void stop()
+    {
+        stopping = true;
+        waiter.interruptWait();
+    }
+
+    private void drain()
+    {
+        while (scheduler.liveSlots() > 0)
+        {
+            if (scheduler.processCompletions() > 0)
+            {
+                waiter.reset();
+                continue;
+            }
+            checkNotStopping();
+            waiter.idle(completionArrived);
+        }
+    }
+
+    private void checkNotStopping()
+    {
+        if (stopping)
+        {
+            throw new IllegalStateException("the Worker was closed while a run was in progress; "
+                + scheduler.liveSlots() + " task(s) of the run did not finish");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ Orchestrator
+
+    @Override
+    public SubmitResult submitNextLevel(final long callable, final TaskArgs args, final CallConfig config)
+    {
+        checkOwner();
+        Objects.requireNonNull(args, "args");
+        Objects.requireNonNull(config, "config");
+        return submit(TaskSlot.KIND_NEXT_LEVEL, callable, args, null, config);
+    }
+
+    @Override
+    public SubmitResult submitNextLevelGroup(final long callable, final List<TaskArgs> argsList, final CallConfig config)
+    {
+        checkOwner();
+        Objects.requireNonNull(config, "config");
+        return submit(TaskSlot.KIND_NEXT_LEVEL, callable, null, checkGroup(argsList), config);
+    }
+
+    @Override
+    public SubmitResult submitSub(final int callableId, final TaskArgs args)
+    {
+        checkOwner();
+        Objects.requireNonNull(args, "args");
+        return submit(TaskSlot.KIND_SUB, callableId, args, null, CallConfig.DEFAULT);
+    }
+
+    @Override
+    public SubmitResult submitSubGroup(final int callableId, final List<TaskArgs> argsList)
+    {
+        checkOwner();
+        return submit(TaskSlot.KIND_SUB, callableId, null, checkGroup(argsList), CallConfig.DEFAULT);
+    }
+
+    @Override
+    public Tensor alloc(final DataType dtype, final int... shape)
+    {
+        checkOwner();
+        final Tensor shapeOnly = Tensor.of(0, dtype, shape);
+        takeCompletions();
+        final HeapRing ring = currentRing();
+        final long slabId = carve(ring, HeapRing.alignedSize(shapeOnly.nbytes()));
+        final TaskSlot slot = scheduler.claim();
+        slot.attachSlab(ring, slabId);
+        scheduler.completeAlloc(slot);
+        final Tensor tensor = shapeOnly.withAddress(ring.address(slabId));
+        recordWriter(slot, tensor.address());
+        scopeSlots[depth].addInt(slot.index());
+        return tensor;
+    }
+
+    @Override
+    public Scope scope()
+    {
+        checkOwner();
+        if (depth + 1 > MAX_SCOPE_DEPTH)
+        {
+            throw new IllegalStateException("scopes nest at most " + MAX_SCOPE_DEPTH
+                + " deep inside a run: opening depth " + (depth + 1) + " was refused");
+        }
+        depth++;
+        final ScopeHandle scope = new ScopeHandle(depth);
+        openScopes[depth] = scope;
+        return scope;
+    }
+
+    // ------------------------------------------------------------------------------------------ RetireListener
+
+    /**
+     * Release what a retiring task held: its last-writer records (where it is still the last writer) and its
+     * heap-ring slab.
+     *
+     * @param slot the retiring task.
+     */
+    @Override
+    public void onRetire(final TaskSlot slot)
+    {
+        final LongArrayList written = slot.writtenAddresses();
+        for (int i = 0, n = written.size(); i < n; i++)
+        {
+            final long address = written.getLong(i);
+            if (lastWriter.get(address) == slot.index())
+            {
+                lastWriter.remove(address);
+            }
+        }
+        final HeapRing ring = slot.slabRing();
+        if (ring != null)
+        {
+            ring.free(slot.slabId());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ internals
+
+    private SubmitResult submit(
+        final int kind, final long callable, final TaskArgs single, final List<TaskArgs> group, final CallConfig config)
+    {
+        final int members = single != null ? 1 : group.size();
+        final String kindName = kind == TaskSlot.KIND_SUB ? "sub" : "next-level";
+        final int pool = poolSizes[kind];
+        if (pool == 0)
+        {
+            throw new IllegalStateException("no " + kindName + " worker: this Worker was built without any, so the "
+                + kindName + " task could never run");
+        }
+        if (members > pool)
+        {
+            throw new IllegalArgumentException("a group of " + members + " " + kindName + " tasks needs "
+                + members + " workers at once but the pool has " + pool);
+        }
+        long slabBytes = 0;
+        outputBytes.clear();
+        for (int m = 0; m < members; m++)
+        {
+            final TaskArgs args = single != null ? single : group.get(m);
+            validators[kind].validate(kindName, m, args);
+            for (int i = 0, n = args.tensorCount(); i < n; i++)
+            {
+                final Tensor t = args.tensor(i);
+                if (t.address() == 0 && args.tag(i) == TensorArgType.OUTPUT)
+                {
+                    final long bytes = HeapRing.alignedSize(t.nbytes());
+                    outputBytes.addLong(bytes);
+                    slabBytes += bytes;
+                }
+            }
+        }
+
+        takeCompletions();
+        HeapRing ring = null;
+        long slabId = -1;
+        if (slabBytes > 0)
+        {
+            ring = currentRing();
+            slabId = carve(ring, slabBytes);
+        }
+
+        final TaskSlot slot = scheduler.claim();
+        slot.describe(kind, callable, config, members);
+        if (ring != null)
+        {
+            slot.attachSlab(ring, slabId);
+        }
+        long nextOutput = ring != null ? ring.address(slabId) : 0;
+        int outputIndex = 0;
+        for (int m = 0; m < members; m++)
+        {
+            final TaskArgs args = single != null ? single : group.get(m);
+            final StoredArgs stored = slot.member(m);
+            stored.copyFrom(args);
+            for (int i = 0, n = args.tensorCount(); i < n; i++)
+            {
+                final Tensor t = args.tensor(i);
+                final TensorArgType tag = args.tag(i);
+                long address = t.address();
+                if (address == 0 && tag == TensorArgType.OUTPUT)
+                {
+                    final Tensor allocated = t.withAddress(nextOutput);
+                    address = nextOutput;
+                    nextOutput += outputBytes.getLong(outputIndex++);
+                    args.setTensor(i, allocated);
+                    stored.setTensor(i, allocated);
+                }
+                if (address != 0)
+                {
+                    wire(slot, tag, address);
+                }
+            }
+        }
+        scopeSlots[depth].addInt(slot.index());
+        scheduler.seal(slot);
+        return new SubmitResult(slot.index());
+    }
+
+    private void wire(final TaskSlot slot, final TensorArgType tag, final long address)
+    {
+        switch (tag)
+        {
+            case INPUT:
+                dependOnLastWriter(slot, address);
+                break;
+            case INOUT:
+                dependOnLastWriter(slot, address);
+                recordWriter(slot, address);
+                break;
+            case OUTPUT:
+            case OUTPUT_EXISTING:
+                recordWriter(slot, address);
+                break;
+            case NO_DEP:
+            default:
+                break;
+        }
+    }
+
+    private void dependOnLastWriter(final TaskSlot slot, final long address)
+    {
+        final long producer = lastWriter.get(address);
+        if (producer != MISSING)
+        {
+            scheduler.dependOn(slot, (int)producer);
+        }
+    }
+
+    private void recordWriter(final TaskSlot slot, final long address)
+    {
+        lastWriter.put(address, slot.index());
+        slot.writtenAddresses().addLong(address);
+    }
+
+    private long carve(final HeapRing ring, final long bytes)
+    {
+        long slabId = ring.tryAllocate(bytes);
+        if (slabId >= 0)
+        {
+            return slabId;
+        }
+        long lastFree = ring.freeBytes();
+        long deadline = System.nanoTime() + allocTimeoutNs;
+        waiter.reset();
+        while ((slabId = ring.tryAllocate(bytes)) < 0)
+        {
+            if (scheduler.processCompletions() > 0)
+            {
+                final long free = ring.freeBytes();
+                if (free > lastFree)
+                {
+                    deadline = System.nanoTime() + allocTimeoutNs;
+                    waiter.reset();
+                }
+                lastFree = free;
+                continue;
+            }
+            checkNotStopping();
+            final long remaining = deadline - System.nanoTime();
+            if (remaining <= 0)
+            {
+                throw new IllegalStateException(ring.describe("could not fit", bytes) + " after waiting "
+                    + Duration.ofNanos(allocTimeoutNs).toMillis() + " ms without reclamation (allocTimeout); "
+                    + "the live slabs belong to tasks whose scope is still open or that have not completed: "
+                    + "close scopes earlier or raise heapRingSize");
+            }
+            waiter.idle(completionArrived, remaining);
+        }
+        return slabId;
+    }
+
+    private void takeCompletions()
+    {
+        if (scheduler.hasCompletions())
+        {
+            scheduler.processCompletions();
+        }
+    }
+
+    private HeapRing currentRing()
+    {
+        return heapRings[Math.min(depth, HEAP_RING_COUNT - 1)];
+    }
+
+    private List<TaskArgs> checkGroup(final List<TaskArgs> argsList)
+    {
+        Objects.requireNonNull(argsList, "argsList");
+        if (argsList.isEmpty())
+        {
+            throw new IllegalArgumentException("a group needs at least one member: argsList is empty");
+        }
+        for (int i = 0; i < argsList.size(); i++)
+        {
+            Objects.requireNonNull(argsList.get(i), "argsList member");
+        }
+        return argsList;
+    }
+
+    private void checkOwner()
+    {
+        if (owner != Thread.currentThread())
+        {
+            throw new IllegalStateException(owner == null
+                ? "the Orchestrator is only valid inside Worker.run"
+                : "the Orchestrator belongs to the thread running Worker.run: " + owner.getName());
+        }
+    }
+
+    private void popScope()
+    {
+        final IntArrayList held = scopeSlots[depth];
+        openScopes[depth] = null;
+        depth--;
+        for (int i = 0, n = held.size(); i < n; i++)
+        {
+            scheduler.releaseScopeHold(held.getInt(i));
+        }
+        held.clear();
+    }
+
+    /** A user scope; closing it releases its hold on the tasks submitted inside it. */
+    private final class ScopeHandle implements Scope
+    {
+        private final int scopeDepth;
+        private boolean closed;
+
+        ScopeHandle(final int scopeDepth)
+        {
+            this.scopeDepth = scopeDepth;
+        }
+
+        @Override
+        public void close()
+        {
+            if (closed)
+            {
+                throw new IllegalStateException("scope at depth " + scopeDepth + " is already closed");
+            }
+            checkOwner();
+            if (openScopes[depth] != this)
+            {
+                throw new IllegalStateException("scopes close innermost first: closing depth " + scopeDepth
+                    + " while depth " + depth + " is open");
+            }
+            closed = true;
+            popScope();
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.simpler.engine.scheduler;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+import dev.simpler.engine.idle.Waiter;
+
+/**
+ * Completed tasks on their way from the workers to the orchestrating thread, which retires them. An intrusive
+ * lock-free stack linked through {@link TaskSlot#nextCompleted}: workers push, the orchestrating thread takes
+ * the whole stack at once, so it never allocates and has no ABA hazard. Each slot is pushed at most once per
+ * use, so the stack needs no bound.
+ */
+final class CompletionQueue
+{
+    private static final int EMPTY = -1;
+    private static final VarHandle HEAD;
+
+    static
+    {
+        try
+        {
+            HEAD = MethodHandles.lookup().findVarHandle(CompletionQueue.class, "head", int.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
+    private final SlotTable slots;
+    @SuppressWarnings("unused")
+    private volatile int head = EMPTY;
+    private volatile Waiter consumerWaiter;
+
+    CompletionQueue(final SlotTable slots)
+    {
+        this.slots = slots;
+    }
+
+    void consumerWaiter(final Waiter waiter)
+    {
+        consumerWaiter = waiter;
+    }
+
+    void push(final TaskSlot slot)
+    {
+        int current;
+        do
+        {
+            current = (int)HEAD.getAcquire(this);
+            slot.nextCompleted = current;
+        }
+        while (!HEAD.compareAndSet(this, current, slot.index));
+        final Waiter waiter = consumerWaiter;
+        if (waiter != null)
+        {
+            waiter.wake();
+        }
+    }
+
+    boolean isEmpty()
+    {
+        return (int)HEAD.getAcquire(this) == EMPTY;
+    }
+
+    /**
+     * Take every completed slot pushed so far.
+     *
+     * @return index of the first slot of the taken list, linked by {@link TaskSlot#nextCompleted}, or -1.
+     */
+    int takeAll()
+    {
+        if ((int)HEAD.getAcquire(this) == EMPTY)
+        {
+            return EMPTY;
+        }
+        return (int)HEAD.getAndSet(this, EMPTY);
+    }
+
+    TaskSlot slot(final int index)
+    {
+        return slots.get(index);
+    }
+}

@@ -1,0 +1,234 @@
+package dev.simpler.engine.scheduler;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
+
+import dev.simpler.engine.idle.Waiter;
+
+/**
+ * The ready queue of one worker type (SPEC §5): an LMAX Disruptor {@link RingBuffer} of (slot, member) entries
+ * shared by the workers of that type as a work queue. Every worker claims the next unclaimed sequence from a
+ * shared work sequence, then waits until it is published; its own gating sequence keeps producers from
+ * overwriting the entry it claimed. A group of N is published as N consecutive entries, so the N members go to
+ * the next N workers that claim.
+ *
+ * <p>Producers are the orchestrating thread (tasks ready at submit) and any worker thread (consumers released
+ * by a completion). A producer never blocks: when the ring is full the task goes to an intrusive overflow stack
+ * that the workers move back into the ring as they drain it.
+ */
+public final class ReadyQueue
+{
+    private static final int EMPTY = -1;
+    private static final VarHandle OVERFLOW_HEAD;
+
+    static
+    {
+        try
+        {
+            OVERFLOW_HEAD = MethodHandles.lookup().findVarHandle(ReadyQueue.class, "overflowHead", int.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
+    /** One ready queue entry: a task slot and the group member to run. */
+    static final class Entry
+    {
+        int slot;
+        int member;
+    }
+
+    private final String name;
+    private final SlotTable slots;
+    private final RingBuffer<Entry> ring;
+    private final Sequence workSequence = new Sequence(-1);
+    @SuppressWarnings("unused")
+    private volatile int overflowHead = EMPTY;
+    private Waiter[] waiters = new Waiter[0];
+
+    /**
+     * An empty queue.
+     *
+     * @param name     the worker type, for messages.
+     * @param slots    the slot table the entries refer to.
+     * @param capacity ring entries, a power of two.
+     */
+    public ReadyQueue(final String name, final SlotTable slots, final int capacity)
+    {
+        this.name = name;
+        this.slots = slots;
+        this.ring = RingBuffer.createMultiProducer(Entry::new, capacity);
+    }
+
+    /**
+     * Name of the worker type.
+     *
+     * @return the name.
+     */
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * Register the consumers; called once before any task is published.
+     *
+     * @param consumerSequences one gating sequence per worker of this type.
+     * @param consumerWaiters   the workers' waiters, woken on publish.
+     */
+    public void consumers(final Sequence[] consumerSequences, final Waiter[] consumerWaiters)
+    {
+        ring.addGatingSequences(consumerSequences);
+        waiters = consumerWaiters.clone();
+    }
+
+    /**
+     * Claim the next entry for a worker. The entry may not be published yet: wait with {@link #isAvailable}.
+     *
+     * @param consumer the worker's gating sequence.
+     * @return the claimed sequence.
+     */
+    public long claim(final Sequence consumer)
+    {
+        long current;
+        do
+        {
+            current = workSequence.get();
+            consumer.set(current);
+        }
+        while (!workSequence.compareAndSet(current, current + 1));
+        return current + 1;
+    }
+
+    /**
+     * Whether a claimed entry has been published.
+     *
+     * @param sequence the claimed sequence.
+     * @return true when it can be read.
+     */
+    public boolean isAvailable(final long sequence)
+    {
+        return ring.isAvailable(sequence);
+    }
+
+    /**
+     * Slot of a published entry.
+     *
+     * @param sequence a published sequence.
+     * @return slot index.
+     */
+    public int slotAt(final long sequence)
+    {
+        return ring.get(sequence).slot;
+    }
+
+    /**
+     * Group member of a published entry.
+     *
+     * @param sequence a published sequence.
+     * @return member index.
+     */
+    public int memberAt(final long sequence)
+    {
+        return ring.get(sequence).member;
+    }
+
+    /**
+     * Publish a ready task: one entry per member, consecutive.
+     *
+     * @param slot the task.
+     */
+    void publish(final TaskSlot slot)
+    {
+        slot.setState(TaskSlot.READY);
+        if (!tryPublish(slot))
+        {
+            pushOverflow(slot);
+        }
+        Waiter.wakeAll(waiters);
+    }
+
+    /**
+     * Whether tasks wait in the overflow stack.
+     *
+     * @return true when {@link #drainOverflow()} has work.
+     */
+    public boolean hasOverflow()
+    {
+        return (int)OVERFLOW_HEAD.getAcquire(this) != EMPTY;
+    }
+
+    /**
+     * Move overflowed tasks into the ring while it has room.
+     */
+    public void drainOverflow()
+    {
+        int index = (int)OVERFLOW_HEAD.getAndSet(this, EMPTY);
+        boolean moved = false;
+        while (index != EMPTY)
+        {
+            final TaskSlot slot = slots.get(index);
+            index = slot.nextOverflow;
+            if (tryPublish(slot))
+            {
+                moved = true;
+            }
+            else
+            {
+                pushOverflow(slot);
+            }
+        }
+        if (moved)
+        {
+            Waiter.wakeAll(waiters);
+        }
+    }
+
+    /**
+     * Wake every parked worker of this type, e.g. when a group becomes fully claimed.
+     */
+    public void wakeWorkers()
+    {
+        Waiter.wakeAll(waiters);
+    }
+
+    private boolean tryPublish(final TaskSlot slot)
+    {
+        final int members = slot.groupSize;
+        final long hi;
+        try
+        {
+            hi = ring.tryNext(members);
+        }
+        catch (final InsufficientCapacityException ex)
+        {
+            return false;
+        }
+        final long lo = hi - members + 1;
+        for (int i = 0; i < members; i++)
+        {
+            final Entry entry = ring.get(lo + i);
+            entry.slot = slot.index;
+            entry.member = i;
+        }
+        ring.publish(lo, hi);
+        return true;
+    }
+
+    private void pushOverflow(final TaskSlot slot)
+    {
+        int current;
+        do
+        {
+            current = (int)OVERFLOW_HEAD.getAcquire(this);
+            slot.nextOverflow = current;
+        }
+        while (!OVERFLOW_HEAD.compareAndSet(this, current, slot.index));
+    }
+}

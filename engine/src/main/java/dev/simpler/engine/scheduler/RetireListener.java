@@ -1,0 +1,16 @@
+package dev.simpler.engine.scheduler;
+
+/**
+ * Told when a task retires, so the owner of the graph's side tables (last writers, heap rings) can release
+ * what the task held. Called on the orchestrating thread.
+ */
+@FunctionalInterface
+public interface RetireListener
+{
+    /**
+     * The task is CONSUMED; its slot is reused after this returns.
+     *
+     * @param slot the retiring task.
+     */
+    void onRetire(TaskSlot slot);
+}

@@ -1,0 +1,353 @@
+package dev.simpler.engine.scheduler;
+
+import org.agrona.collections.IntArrayList;
+
+import dev.simpler.engine.idle.Waiter;
+
+/**
+ * The graph executor (SPEC §5): per-task state, release of consumers, retirement. It has no thread of its own,
+ * so a hand-off costs one queue transfer and no more:
+ * <ul>
+ *   <li>the orchestrating thread claims slots, wires producers to consumers, seals tasks (publishing those with
+ *       nothing to wait for), takes completions and retires tasks;</li>
+ *   <li>the worker thread that finishes a task marks it COMPLETED, releases its consumers (publishing each one
+ *       whose producers have all completed, or skipping it when one failed) and hands the slot to the
+ *       orchestrating thread through the completion queue.</li>
+ * </ul>
+ * A task retires once it completed, every consumer wired to it completed, and its scope ended: each of those
+ * holds one reference, counted by the orchestrating thread alone.
+ */
+public final class Scheduler
+{
+    private final SlotTable slots;
+    private final ReadyQueue[] readyQueues;
+    private final CompletionQueue completions;
+    private RetireListener retireListener = slot -> { };
+    private final RunReport report = new RunReport();
+    private final IntArrayList skipScratch = new IntArrayList();
+    private int liveSlots;
+
+    /**
+     * A scheduler over a slot table and one ready queue per task kind.
+     *
+     * @param slots          the slot table.
+     * @param subQueue       ready queue of the sub workers.
+     * @param nextLevelQueue ready queue of the next-level workers.
+     */
+    public Scheduler(final SlotTable slots, final ReadyQueue subQueue, final ReadyQueue nextLevelQueue)
+    {
+        this.slots = slots;
+        this.readyQueues = new ReadyQueue[] {subQueue, nextLevelQueue};
+        this.completions = new CompletionQueue(slots);
+    }
+
+    /**
+     * Set who is told of retirements: the owner of the last-writer map and the heap rings.
+     *
+     * @param listener the listener.
+     */
+    public void retireListener(final RetireListener listener)
+    {
+        retireListener = listener;
+    }
+
+    /**
+     * The slot table.
+     *
+     * @return the table.
+     */
+    public SlotTable slots()
+    {
+        return slots;
+    }
+
+    /**
+     * Set the waiter of the orchestrating thread, woken when a completion arrives.
+     *
+     * @param waiter the waiter, or null.
+     */
+    public void orchestratorWaiter(final Waiter waiter)
+    {
+        completions.consumerWaiter(waiter);
+    }
+
+    /**
+     * Failures of the current run.
+     *
+     * @return the report, reset by {@link #startRun()}.
+     */
+    public RunReport report()
+    {
+        return report;
+    }
+
+    /**
+     * Forget the previous run's failures.
+     */
+    public void startRun()
+    {
+        report.reset();
+    }
+
+    /**
+     * Tasks claimed and not yet retired.
+     *
+     * @return live slot count.
+     */
+    public int liveSlots()
+    {
+        return liveSlots;
+    }
+
+    // ---------------------------------------------------------------- orchestrating thread
+
+    /**
+     * Claim a slot for a new task; it holds one reference for its scope and waits for nothing yet.
+     *
+     * @return the slot, in state PENDING.
+     */
+    public TaskSlot claim()
+    {
+        final TaskSlot slot = slots.claim();
+        liveSlots++;
+        slot.refCount = 1;
+        slot.completionSeen = false;
+        slot.poisoned = false;
+        slot.outcome = TaskSlot.OUTCOME_OK;
+        slot.producers.clear();
+        slot.consumers.clear();
+        slot.writtenAddresses.clear();
+        slot.slabRing = null;
+        slot.slabId = -1;
+        slot.nextCompleted = -1;
+        slot.nextOverflow = -1;
+        slot.initPendingProducers(1);
+        slot.setState(TaskSlot.PENDING);
+        return slot;
+    }
+
+    /**
+     * Make {@code consumer} depend on the task in slot {@code producerIndex}, once. A producer that already
+     * completed is not waited for but stays alive until the consumer completes; one that failed or was skipped
+     * makes the consumer skipped.
+     *
+     * @param consumer      the task being submitted.
+     * @param producerIndex slot of its producer.
+     */
+    public void dependOn(final TaskSlot consumer, final int producerIndex)
+    {
+        if (producerIndex == consumer.index || consumer.producers.containsInt(producerIndex))
+        {
+            return;
+        }
+        final TaskSlot producer = slots.get(producerIndex);
+        producer.lock();
+        try
+        {
+            if (producer.state() < TaskSlot.COMPLETED)
+            {
+                producer.consumers.addInt(consumer.index);
+                consumer.addPendingProducer();
+            }
+            else if (producer.outcome != TaskSlot.OUTCOME_OK)
+            {
+                consumer.poisoned = true;
+            }
+        }
+        finally
+        {
+            producer.unlock();
+        }
+        producer.refCount++;
+        consumer.producers.addInt(producerIndex);
+    }
+
+    /**
+     * Finish the submit of a task: from now on workers may run it. With nothing to wait for it is published
+     * (or skipped, when a producer failed) at once.
+     *
+     * @param slot the task.
+     */
+    public void seal(final TaskSlot slot)
+    {
+        if (slot.producerDone())
+        {
+            becameReady(slot, skipScratch);
+            skipCascade(skipScratch);
+        }
+    }
+
+    /**
+     * Make a claimed slot the completed pseudo-task of an {@code alloc}.
+     *
+     * @param slot the slot.
+     */
+    public void completeAlloc(final TaskSlot slot)
+    {
+        slot.kind = TaskSlot.KIND_ALLOC;
+        slot.groupSize = 0;
+        slot.initPendingProducers(0);
+        slot.setState(TaskSlot.COMPLETED);
+        slot.completionSeen = true;
+    }
+
+    /**
+     * The scope that held a task ended.
+     *
+     * @param slotIndex the task.
+     */
+    public void releaseScopeHold(final int slotIndex)
+    {
+        final TaskSlot slot = slots.get(slotIndex);
+        slot.refCount--;
+        retireIfDone(slot);
+    }
+
+    /**
+     * Whether workers have handed back completed tasks that are not processed yet.
+     *
+     * @return true when {@link #processCompletions()} has work.
+     */
+    public boolean hasCompletions()
+    {
+        return !completions.isEmpty();
+    }
+
+    /**
+     * Take every completion handed back so far: record failures, release producers, retire what can retire.
+     *
+     * @return how many completions were taken.
+     */
+    public int processCompletions()
+    {
+        int index = completions.takeAll();
+        int count = 0;
+        while (index != -1)
+        {
+            final TaskSlot slot = slots.get(index);
+            index = slot.nextCompleted;
+            count++;
+            onCompletionSeen(slot);
+        }
+        return count;
+    }
+
+    // ---------------------------------------------------------------- worker threads
+
+    /**
+     * A member of a task finished on a worker. The last member to finish completes the task.
+     *
+     * @param slot    the task.
+     * @param scratch the calling thread's own work list.
+     */
+    public void memberFinished(final TaskSlot slot, final IntArrayList scratch)
+    {
+        if (!slot.memberDone())
+        {
+            return;
+        }
+        int outcome = TaskSlot.OUTCOME_OK;
+        for (int i = 0; i < slot.groupSize; i++)
+        {
+            if (slot.members[i].failed())
+            {
+                outcome = TaskSlot.OUTCOME_FAILED;
+                break;
+            }
+        }
+        complete(slot, outcome, scratch);
+        skipCascade(scratch);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private void complete(final TaskSlot slot, final int outcome, final IntArrayList skipped)
+    {
+        slot.outcome = outcome;
+        slot.lock();
+        slot.setState(TaskSlot.COMPLETED);
+        slot.unlock();
+        final boolean poison = outcome != TaskSlot.OUTCOME_OK;
+        final IntArrayList consumers = slot.consumers;
+        for (int i = 0, n = consumers.size(); i < n; i++)
+        {
+            final TaskSlot consumer = slots.get(consumers.getInt(i));
+            if (poison)
+            {
+                consumer.poisoned = true;
+            }
+            if (consumer.producerDone())
+            {
+                becameReady(consumer, skipped);
+            }
+        }
+        completions.push(slot);
+    }
+
+    private void becameReady(final TaskSlot slot, final IntArrayList skipped)
+    {
+        if (slot.poisoned)
+        {
+            skipped.addInt(slot.index);
+        }
+        else
+        {
+            readyQueues[slot.kind].publish(slot);
+        }
+    }
+
+    private void skipCascade(final IntArrayList skipped)
+    {
+        while (!skipped.isEmpty())
+        {
+            complete(slots.get(skipped.popInt()), TaskSlot.OUTCOME_SKIPPED, skipped);
+        }
+    }
+
+    private void onCompletionSeen(final TaskSlot slot)
+    {
+        slot.completionSeen = true;
+        if (slot.outcome == TaskSlot.OUTCOME_FAILED)
+        {
+            for (int i = 0; i < slot.groupSize; i++)
+            {
+                if (slot.members[i].failed())
+                {
+                    report.failed(slot.index, slot.members[i]);
+                    break;
+                }
+            }
+        }
+        else if (slot.outcome == TaskSlot.OUTCOME_SKIPPED)
+        {
+            report.skipped();
+        }
+        final IntArrayList producers = slot.producers;
+        for (int i = 0, n = producers.size(); i < n; i++)
+        {
+            final TaskSlot producer = slots.get(producers.getInt(i));
+            producer.refCount--;
+            retireIfDone(producer);
+        }
+        producers.clear();
+        retireIfDone(slot);
+    }
+
+    private void retireIfDone(final TaskSlot slot)
+    {
+        if (slot.completionSeen && slot.refCount == 0)
+        {
+            slot.setState(TaskSlot.CONSUMED);
+            retireListener.onRetire(slot);
+            for (int i = 0; i < slot.groupSize; i++)
+            {
+                slot.members[i].release();
+            }
+            slot.consumers.clear();
+            slot.config = null;
+            slot.setState(TaskSlot.FREE);
+            slots.release(slot);
+            liveSlots--;
+        }
+    }
+}

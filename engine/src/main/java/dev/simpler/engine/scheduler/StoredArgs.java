@@ -1,0 +1,145 @@
+package dev.simpler.engine.scheduler;
+
+import java.util.Arrays;
+
+import dev.simpler.engine.TaskArgsView;
+import dev.simpler.engine.Tensor;
+
+/**
+ * The arguments of one task (or one group member) as stored in its slot at submit time, tags stripped. The
+ * worker reads them in place through this view. Also carries the member's outcome.
+ *
+ * <p>Written by the orchestrating thread before the task is published; read by the worker that runs it.
+ * The outcome fields are written by that worker before it reports the member finished.
+ */
+public final class StoredArgs implements TaskArgsView
+{
+    private Tensor[] tensors = new Tensor[4];
+    private long[] scalars = new long[4];
+    private int tensorCount;
+    private int scalarCount;
+
+    int errorCode;
+    String errorMessage;
+    Throwable errorCause;
+    String workerName;
+
+    /**
+     * Copy the caller's arguments in, keeping the storage when it is large enough.
+     *
+     * @param source the arguments to store.
+     */
+    public void copyFrom(final TaskArgsView source)
+    {
+        final int tensorTotal = source.tensorCount();
+        final int scalarTotal = source.scalarCount();
+        if (tensorTotal > tensors.length)
+        {
+            tensors = new Tensor[Math.max(tensorTotal, tensors.length * 2)];
+        }
+        if (scalarTotal > scalars.length)
+        {
+            scalars = new long[Math.max(scalarTotal, scalars.length * 2)];
+        }
+        for (int i = 0; i < tensorTotal; i++)
+        {
+            tensors[i] = source.tensor(i);
+        }
+        if (tensorTotal < tensorCount)
+        {
+            Arrays.fill(tensors, tensorTotal, tensorCount, null);
+        }
+        for (int i = 0; i < scalarTotal; i++)
+        {
+            scalars[i] = source.scalar(i);
+        }
+        tensorCount = tensorTotal;
+        scalarCount = scalarTotal;
+        clearOutcome();
+    }
+
+    /**
+     * Replace tensor {@code i}; used to patch in allocated OUTPUTs.
+     *
+     * @param i index.
+     * @param t the tensor.
+     */
+    public void setTensor(final int i, final Tensor t)
+    {
+        tensors[i] = t;
+    }
+
+    /**
+     * Record that the member failed.
+     *
+     * @param code    error code.
+     * @param message what went wrong.
+     * @param cause   the exception, when it was thrown in this process.
+     * @param worker  name of the worker that ran the member.
+     */
+    public void fail(final int code, final String message, final Throwable cause, final String worker)
+    {
+        errorCode = code;
+        errorMessage = message;
+        errorCause = cause;
+        workerName = worker;
+    }
+
+    /**
+     * Whether the member failed.
+     *
+     * @return true when {@link #fail} was called since the last store.
+     */
+    public boolean failed()
+    {
+        return errorCode != 0;
+    }
+
+    void clearOutcome()
+    {
+        errorCode = 0;
+        errorMessage = null;
+        errorCause = null;
+        workerName = null;
+    }
+
+    void release()
+    {
+        Arrays.fill(tensors, 0, tensorCount, null);
+        tensorCount = 0;
+        scalarCount = 0;
+        clearOutcome();
+    }
+
+    @Override
+    public int tensorCount()
+    {
+        return tensorCount;
+    }
+
+    @Override
+    public Tensor tensor(final int i)
+    {
+        if (i < 0 || i >= tensorCount)
+        {
+            throw new IndexOutOfBoundsException("tensor index out of range: i=" + i + ", tensorCount=" + tensorCount);
+        }
+        return tensors[i];
+    }
+
+    @Override
+    public int scalarCount()
+    {
+        return scalarCount;
+    }
+
+    @Override
+    public long scalar(final int i)
+    {
+        if (i < 0 || i >= scalarCount)
+        {
+            throw new IndexOutOfBoundsException("scalar index out of range: i=" + i + ", scalarCount=" + scalarCount);
+        }
+        return scalars[i];
+    }
+}

@@ -1,0 +1,354 @@
+package dev.simpler.engine.scheduler;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+import org.agrona.collections.IntArrayList;
+import org.agrona.collections.LongArrayList;
+
+import dev.simpler.engine.CallConfig;
+import dev.simpler.engine.memory.HeapRing;
+
+/**
+ * One node of the task graph, allocated once and reused (SPEC §3). Fields are grouped by the thread that
+ * writes them:
+ * <ul>
+ *   <li>the orchestrating thread writes the task (kind, callable, config, members) before it can be published,
+ *       and owns the retirement bookkeeping (producers, reference count, written addresses, slab);</li>
+ *   <li>the consumer list is guarded by the slot's spin lock: the orchestrating thread appends, the worker that
+ *       completes the task freezes it by setting the state to COMPLETED under the same lock;</li>
+ *   <li>the count of unfinished producers is updated atomically by whoever completes a producer;</li>
+ *   <li>group bookkeeping is updated atomically by the members' workers.</li>
+ * </ul>
+ */
+public final class TaskSlot
+{
+    /** Not in use. */
+    public static final int FREE = 0;
+    /** Submitted, waiting for producers. */
+    public static final int PENDING = 1;
+    /** Published to a ready queue. */
+    public static final int READY = 2;
+    /** Taken by a worker. */
+    public static final int RUNNING = 3;
+    /** Finished (successfully, failed or skipped); its consumer list is frozen. */
+    public static final int COMPLETED = 4;
+    /** Retired: completed, every consumer completed and its scope ended. */
+    public static final int CONSUMED = 5;
+
+    /** A task for the sub worker pool. */
+    public static final int KIND_SUB = 0;
+    /** A task for the next-level worker pool. */
+    public static final int KIND_NEXT_LEVEL = 1;
+    /** The pseudo-task of an {@code alloc}: completed from the start. */
+    public static final int KIND_ALLOC = 2;
+
+    /** Ran and succeeded. */
+    public static final int OUTCOME_OK = 0;
+    /** Ran and failed. */
+    public static final int OUTCOME_FAILED = 1;
+    /** Never ran because a producer failed or was skipped. */
+    public static final int OUTCOME_SKIPPED = 2;
+
+    private static final VarHandle STATE;
+    private static final VarHandle LOCK;
+    private static final VarHandle PENDING_PRODUCERS;
+    private static final VarHandle CLAIMED_MEMBERS;
+    private static final VarHandle UNFINISHED_MEMBERS;
+
+    static
+    {
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(TaskSlot.class, "state", int.class);
+            LOCK = lookup.findVarHandle(TaskSlot.class, "lock", int.class);
+            PENDING_PRODUCERS = lookup.findVarHandle(TaskSlot.class, "pendingProducers", int.class);
+            CLAIMED_MEMBERS = lookup.findVarHandle(TaskSlot.class, "claimedMembers", int.class);
+            UNFINISHED_MEMBERS = lookup.findVarHandle(TaskSlot.class, "unfinishedMembers", int.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
+    final int index;
+
+    // Written by the orchestrating thread before the task is published.
+    int kind;
+    long callable;
+    CallConfig config;
+    int groupSize;
+    StoredArgs[] members = {new StoredArgs()};
+
+    // Shared between threads through the VarHandles above.
+    @SuppressWarnings("unused")
+    private volatile int state;
+    @SuppressWarnings("unused")
+    private volatile int lock;
+    @SuppressWarnings("unused")
+    private volatile int pendingProducers;
+    @SuppressWarnings("unused")
+    private volatile int claimedMembers;
+    @SuppressWarnings("unused")
+    private volatile int unfinishedMembers;
+    volatile boolean poisoned;
+    final IntArrayList consumers = new IntArrayList();
+
+    // Written by the thread that completes the task, read by the orchestrating thread after it popped the
+    // completion.
+    int outcome;
+    int nextCompleted = -1;
+    int nextOverflow = -1;
+
+    // Owned by the orchestrating thread.
+    final IntArrayList producers = new IntArrayList();
+    final LongArrayList writtenAddresses = new LongArrayList();
+    int refCount;
+    boolean completionSeen;
+    HeapRing slabRing;
+    long slabId = -1;
+
+    TaskSlot(final int index)
+    {
+        this.index = index;
+    }
+
+    /**
+     * Slot number.
+     *
+     * @return the index in the slot table.
+     */
+    public int index()
+    {
+        return index;
+    }
+
+    /**
+     * Describe the task the slot holds; called by the orchestrating thread before the task is sealed.
+     *
+     * @param taskKind     one of the KIND_ constants.
+     * @param taskCallable callable id or handle.
+     * @param taskConfig   launch configuration.
+     * @param size         members: 1, or N for a group.
+     */
+    public void describe(final int taskKind, final long taskCallable, final CallConfig taskConfig, final int size)
+    {
+        kind = taskKind;
+        callable = taskCallable;
+        config = taskConfig;
+        groupSize = size;
+        ensureMembers(size);
+        initGroup(size);
+    }
+
+    /**
+     * Attach the heap-ring slab that holds the task's allocated outputs; freed when the task retires.
+     *
+     * @param ring the ring.
+     * @param id   the slab id.
+     */
+    public void attachSlab(final HeapRing ring, final long id)
+    {
+        slabRing = ring;
+        slabId = id;
+    }
+
+    /**
+     * The ring of the attached slab.
+     *
+     * @return the ring, or null when the task holds no slab.
+     */
+    public HeapRing slabRing()
+    {
+        return slabRing;
+    }
+
+    /**
+     * The attached slab.
+     *
+     * @return the slab id, or -1.
+     */
+    public long slabId()
+    {
+        return slabId;
+    }
+
+    /**
+     * Addresses this task recorded itself as the last writer of; erased on retirement where it still is.
+     *
+     * @return the list, owned by the orchestrating thread.
+     */
+    public LongArrayList writtenAddresses()
+    {
+        return writtenAddresses;
+    }
+
+    /**
+     * Whether the task failed or was skipped; meaningful once it completed.
+     *
+     * @return the outcome, one of the OUTCOME_ constants.
+     */
+    public int outcome()
+    {
+        return outcome;
+    }
+
+    /**
+     * What kind of task the slot holds.
+     *
+     * @return one of the KIND_ constants.
+     */
+    public int kind()
+    {
+        return kind;
+    }
+
+    /**
+     * The callable id or handle.
+     *
+     * @return the value handed to the worker.
+     */
+    public long callable()
+    {
+        return callable;
+    }
+
+    /**
+     * Launch configuration.
+     *
+     * @return the config handed to the worker.
+     */
+    public CallConfig config()
+    {
+        return config;
+    }
+
+    /**
+     * Members of the task: 1 for a single task, N for a group.
+     *
+     * @return group size.
+     */
+    public int groupSize()
+    {
+        return groupSize;
+    }
+
+    /**
+     * Arguments of one member.
+     *
+     * @param member 0..groupSize-1.
+     * @return the stored arguments.
+     */
+    public StoredArgs member(final int member)
+    {
+        return members[member];
+    }
+
+    /**
+     * Current state (a snapshot).
+     *
+     * @return one of the state constants.
+     */
+    public int state()
+    {
+        return (int)STATE.getAcquire(this);
+    }
+
+    /**
+     * A worker started the task (or its first member).
+     */
+    public void markRunning()
+    {
+        setState(RUNNING);
+    }
+
+    void setState(final int newState)
+    {
+        STATE.setRelease(this, newState);
+    }
+
+    void lock()
+    {
+        while (!LOCK.weakCompareAndSetAcquire(this, 0, 1))
+        {
+            Thread.onSpinWait();
+        }
+    }
+
+    void unlock()
+    {
+        LOCK.setRelease(this, 0);
+    }
+
+    void initPendingProducers(final int count)
+    {
+        PENDING_PRODUCERS.setRelease(this, count);
+    }
+
+    void addPendingProducer()
+    {
+        PENDING_PRODUCERS.getAndAdd(this, 1);
+    }
+
+    /**
+     * One producer finished.
+     *
+     * @return true when it was the last one.
+     */
+    boolean producerDone()
+    {
+        return (int)PENDING_PRODUCERS.getAndAdd(this, -1) == 1;
+    }
+
+    void initGroup(final int size)
+    {
+        CLAIMED_MEMBERS.setRelease(this, 0);
+        UNFINISHED_MEMBERS.setRelease(this, size);
+    }
+
+    /**
+     * A worker took one member of the group.
+     *
+     * @return how many members are taken now.
+     */
+    public int claimMember()
+    {
+        return (int)CLAIMED_MEMBERS.getAndAdd(this, 1) + 1;
+    }
+
+    /**
+     * How many members are taken.
+     *
+     * @return claimed member count.
+     */
+    public int claimedMembers()
+    {
+        return (int)CLAIMED_MEMBERS.getAcquire(this);
+    }
+
+    /**
+     * A member finished.
+     *
+     * @return true when it was the last one.
+     */
+    public boolean memberDone()
+    {
+        return (int)UNFINISHED_MEMBERS.getAndAdd(this, -1) == 1;
+    }
+
+    void ensureMembers(final int size)
+    {
+        if (members.length < size)
+        {
+            final StoredArgs[] grown = new StoredArgs[Math.max(size, members.length * 2)];
+            System.arraycopy(members, 0, grown, 0, members.length);
+            for (int i = members.length; i < grown.length; i++)
+            {
+                grown[i] = new StoredArgs();
+            }
+            members = grown;
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package dev.simpler.engine.worker;
+
+import org.agrona.collections.IntArrayList;
+
+import com.lmax.disruptor.Sequence;
+
+import dev.simpler.engine.idle.Waiter;
+import dev.simpler.engine.idle.WakeCondition;
+import dev.simpler.engine.scheduler.ReadyQueue;
+import dev.simpler.engine.scheduler.Scheduler;
+import dev.simpler.engine.scheduler.StoredArgs;
+import dev.simpler.engine.scheduler.TaskSlot;
+
+/**
+ * The thread of one worker (SPEC §6): takes tasks from its type's ready queue, runs them through its
+ * {@link TaskExecutor}, records failures, and completes them in the scheduler. A group member waits until every
+ * member of its group is taken, so the N members run on N distinct workers at the same time.
+ */
+public final class WorkerThread implements Runnable
+{
+    private final String name;
+    private final ReadyQueue queue;
+    private final Scheduler scheduler;
+    private final TaskExecutor executor;
+    private final Sequence sequence = new Sequence(-1);
+    private final Waiter waiter;
+    private final IntArrayList scratch = new IntArrayList();
+    private final WakeCondition entryAvailable;
+    private final WakeCondition groupAssembled;
+    private volatile boolean running = true;
+    private long claimed;
+    private TaskSlot groupSlot;
+    private Thread thread;
+
+    /**
+     * A worker.
+     *
+     * @param name      worker name used in failure messages, e.g. "sub worker 0".
+     * @param queue     the ready queue of its type.
+     * @param scheduler the scheduler it completes tasks in.
+     * @param executor  what it does with a task.
+     * @param waiter    how it waits for work.
+     */
+    public WorkerThread(
+        final String name,
+        final ReadyQueue queue,
+        final Scheduler scheduler,
+        final TaskExecutor executor,
+        final Waiter waiter)
+    {
+        this.name = name;
+        this.queue = queue;
+        this.scheduler = scheduler;
+        this.executor = executor;
+        this.waiter = waiter;
+        this.entryAvailable = () -> !running || queue.isAvailable(claimed) || queue.hasOverflow();
+        this.groupAssembled = () -> !running || groupSlot.claimedMembers() >= groupSlot.groupSize();
+    }
+
+    /**
+     * Worker name.
+     *
+     * @return the name used in failure messages.
+     */
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * Gating sequence of this worker in its ready queue.
+     *
+     * @return the sequence.
+     */
+    public Sequence sequence()
+    {
+        return sequence;
+    }
+
+    /**
+     * How this worker waits.
+     *
+     * @return its waiter.
+     */
+    public Waiter waiter()
+    {
+        return waiter;
+    }
+
+    /**
+     * Start the thread.
+     *
+     * @param threadName name of the Java thread.
+     */
+    public void start(final String threadName)
+    {
+        thread = new Thread(this, threadName);
+        thread.setDaemon(true);
+        waiter.bind(thread);
+        thread.start();
+    }
+
+    /**
+     * Ask the thread to stop after its current task.
+     */
+    public void stop()
+    {
+        running = false;
+        waiter.interruptWait();
+    }
+
+    /**
+     * Wait for the thread to end; interrupts it if it is still busy in a task after the first wait.
+     *
+     * @param timeoutMs how long to wait before and after interrupting.
+     * @return true when the thread ended.
+     * @throws InterruptedException if the caller is interrupted.
+     */
+    public boolean join(final long timeoutMs) throws InterruptedException
+    {
+        if (thread == null)
+        {
+            return true;
+        }
+        thread.join(timeoutMs);
+        if (thread.isAlive())
+        {
+            thread.interrupt();
+            thread.join(timeoutMs);
+        }
+        return !thread.isAlive();
+    }
+
+    @Override
+    public void run()
+    {
+        while (running)
+        {
+            claimed = queue.claim(sequence);
+            while (!queue.isAvailable(claimed))
+            {
+                if (!running)
+                {
+                    return;
+                }
+                if (queue.hasOverflow())
+                {
+                    queue.drainOverflow();
+                    continue;
+                }
+                waiter.idle(entryAvailable);
+            }
+            waiter.reset();
+            final TaskSlot slot = scheduler.slots().get(queue.slotAt(claimed));
+            final int member = queue.memberAt(claimed);
+            if (slot.groupSize() > 1 && !assembleGroup(slot))
+            {
+                return;
+            }
+            runMember(slot, member);
+        }
+    }
+
+    private boolean assembleGroup(final TaskSlot slot)
+    {
+        if (slot.claimMember() == slot.groupSize())
+        {
+            queue.wakeWorkers();
+            return true;
+        }
+        groupSlot = slot;
+        while (slot.claimedMembers() < slot.groupSize())
+        {
+            if (!running)
+            {
+                return false;
+            }
+            waiter.idle(groupAssembled);
+        }
+        groupSlot = null;
+        waiter.reset();
+        return true;
+    }
+
+    private void runMember(final TaskSlot slot, final int member)
+    {
+        slot.markRunning();
+        final StoredArgs args = slot.member(member);
+        try
+        {
+            executor.execute(slot.callable(), args, slot.config());
+        }
+        catch (final TaskExecutionException ex)
+        {
+            args.fail(ex.errorCode(), ex.getMessage(), ex, name);
+        }
+        catch (final Throwable ex)
+        {
+            args.fail(TaskExecutionException.CALLABLE_THREW, String.valueOf(ex), ex, name);
+        }
+        scheduler.memberFinished(slot, scratch);
+    }
+}
