@@ -1,0 +1,141 @@
+package dev.simpler.demo;
+
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import org.HdrHistogram.Histogram;
+
+import dev.simpler.engine.DataType;
+import dev.simpler.engine.TaskArgs;
+import dev.simpler.engine.Tensor;
+import dev.simpler.engine.WaitStrategy;
+import dev.simpler.engine.Worker;
+
+/**
+ * A quick harness, not a benchmark suite (that is the JMH {@code perf} module): with one sub worker, the
+ * throughput of 100k independent no-op tasks and of a 100k INOUT chain, and the one-task round trip, next to
+ * {@link CompletableFuture} on a single-thread executor doing the same in the same JVM. Prints medians of
+ * several repetitions.
+ */
+final class QuickBench
+{
+    private static final int TASKS = 100_000;
+    private static final int REPETITIONS = 7;
+    private static final int ROUND_TRIPS = 50_000;
+
+    private QuickBench()
+    {
+    }
+
+    static void main(final String[] args) throws Exception
+    {
+        System.out.println("quick harness: 1 sub worker, " + TASKS + " tasks per batch, median of " + REPETITIONS
+            + " batches; round trip over " + ROUND_TRIPS + " runs");
+        for (final WaitStrategy strategy : WaitStrategy.values())
+        {
+            engine(strategy);
+        }
+        completableFuture();
+    }
+
+    private static void engine(final WaitStrategy strategy)
+    {
+        try (Worker worker = Worker.builder().subWorkers(1).heapRingSize(1L << 20).waitStrategy(strategy).build())
+        {
+            final int noop = worker.register(a -> { });
+            final Tensor cell = worker.sharedTensor(DataType.INT64, 1);
+            worker.init();
+            final TaskArgs none = new TaskArgs();
+            final TaskArgs chained = new TaskArgs().inout(cell);
+            final double independent = medianRate(() -> worker.run((orch, a) ->
+            {
+                for (int i = 0; i < TASKS; i++)
+                {
+                    orch.submitSub(noop, none);
+                }
+            }, null));
+            final double chain = medianRate(() -> worker.run((orch, a) ->
+            {
+                for (int i = 0; i < TASKS; i++)
+                {
+                    orch.submitSub(noop, chained);
+                }
+            }, null));
+            final Histogram roundTrip = roundTrip(() -> worker.run((orch, a) -> orch.submitSub(noop, none), null));
+            report("engine " + strategy, independent, chain, roundTrip);
+        }
+    }
+
+    private static void completableFuture() throws Exception
+    {
+        final ExecutorService executor = Executors.newSingleThreadExecutor();
+        try
+        {
+            final Runnable noop = () -> { };
+            final CompletableFuture<?>[] futures = new CompletableFuture<?>[TASKS];
+            final double independent = medianRate(() ->
+            {
+                for (int i = 0; i < TASKS; i++)
+                {
+                    futures[i] = CompletableFuture.runAsync(noop, executor);
+                }
+                CompletableFuture.allOf(futures).join();
+            });
+            final double chain = medianRate(() ->
+            {
+                CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+                for (int i = 0; i < TASKS; i++)
+                {
+                    tail = tail.thenRunAsync(noop, executor);
+                }
+                tail.join();
+            });
+            final Histogram roundTrip = roundTrip(() -> CompletableFuture.runAsync(noop, executor).join());
+            report("CompletableFuture, 1 thread", independent, chain, roundTrip);
+        }
+        finally
+        {
+            executor.shutdownNow();
+        }
+    }
+
+    private static double medianRate(final Runnable batch)
+    {
+        final double[] rates = new double[REPETITIONS];
+        batch.run();
+        for (int r = 0; r < REPETITIONS; r++)
+        {
+            final long start = System.nanoTime();
+            batch.run();
+            rates[r] = TASKS / ((System.nanoTime() - start) / 1e9);
+        }
+        Arrays.sort(rates);
+        return rates[REPETITIONS / 2];
+    }
+
+    private static Histogram roundTrip(final Runnable once)
+    {
+        final Histogram histogram = new Histogram(60_000_000_000L, 3);
+        for (int i = 0; i < ROUND_TRIPS; i++)
+        {
+            once.run();
+        }
+        for (int i = 0; i < ROUND_TRIPS; i++)
+        {
+            final long start = System.nanoTime();
+            once.run();
+            histogram.recordValue(System.nanoTime() - start);
+        }
+        return histogram;
+    }
+
+    private static void report(final String name, final double independent, final double chain, final Histogram rt)
+    {
+        System.out.printf("  %-30s independent %,12.0f tasks/s   chain %,12.0f tasks/s   round trip p50 %7.2f us"
+            + "  p99 %7.2f us  p99.9 %7.2f us%n",
+            name, independent, chain,
+            rt.getValueAtPercentile(50) / 1e3, rt.getValueAtPercentile(99) / 1e3, rt.getValueAtPercentile(99.9) / 1e3);
+    }
+}
