@@ -17,7 +17,9 @@ public final class Tensor
     private final DataType dtype;
     private final int[] shape;
     private final long nbytes;
-    private UnsafeBuffer buffer;
+    // Published with a volatile write: the tensor is handed between threads and the view must never be seen
+    // half-built.
+    private volatile UnsafeBuffer buffer;
 
     private Tensor(final long address, final DataType dtype, final int[] shape, final long nbytes)
     {

@@ -212,6 +212,7 @@ public final class Worker implements IWorker, AutoCloseable
         if (runningGraph != null)
         {
             runningGraph.stop();
+            awaitRunExit();
         }
         synchronized (this)
         {
@@ -436,6 +437,17 @@ public final class Worker implements IWorker, AutoCloseable
             closeQuietly(heapFiles.get(i));
         }
         heapFiles.clear();
+    }
+
+    private void awaitRunExit()
+    {
+        // A run in progress on another thread must leave before its heap rings are unmapped under it.
+        final long deadline = System.nanoTime() + JOIN_TIMEOUT_MS * 1_000_000L;
+        while (runOwner.get() != null && runOwner.get() != Thread.currentThread() && System.nanoTime() < deadline)
+        {
+            Thread.onSpinWait();
+            Thread.yield();
+        }
     }
 
     private static void closeQuietly(final AutoCloseable closeable)

@@ -191,7 +191,8 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     }
 
     @Override
-    public SubmitResult submitNextLevelGroup(final long callable, final List<TaskArgs> argsList, final CallConfig config)
+    public SubmitResult submitNextLevelGroup(
+        final long callable, final List<TaskArgs> argsList, final CallConfig config)
     {
         checkOwner();
         Objects.requireNonNull(config, "config");
