@@ -12,6 +12,8 @@ import dev.simpler.engine.idle.Waiter;
 import dev.simpler.engine.memory.HeapRing;
 import dev.simpler.engine.orchestrator.GraphBuilder;
 import dev.simpler.engine.orchestrator.TaskValidator;
+import dev.simpler.engine.process.ProcessPool;
+import dev.simpler.engine.process.SharedRegions;
 import dev.simpler.engine.scheduler.ReadyQueue;
 import dev.simpler.engine.scheduler.RunReport;
 import dev.simpler.engine.scheduler.Scheduler;
@@ -48,6 +50,8 @@ public final class Worker implements IWorker, AutoCloseable
     private final List<SharedMemoryFile> heapFiles = new ArrayList<>();
     private final List<IWorker> ownedWorkers = new ArrayList<>();
     private final List<WorkerThread> threads = new ArrayList<>();
+    private final SharedRegions sharedRegions = new SharedRegions();
+    private ProcessPool processPool;
     private GraphBuilder graph;
 
     private Worker(final Builder config, final String id)
@@ -189,6 +193,7 @@ public final class Worker implements IWorker, AutoCloseable
         final Tensor shapeOnly = Tensor.of(0, dtype, shape);
         final SharedMemoryFile file = SharedMemoryFile.create("tensor", Math.max(1, shapeOnly.nbytes()));
         sharedTensors.add(file);
+        sharedRegions.add(file);
         return shapeOnly.withAddress(file.address());
     }
 
@@ -326,22 +331,55 @@ public final class Worker implements IWorker, AutoCloseable
         {
             final SharedMemoryFile file = SharedMemoryFile.create("heap" + i, config.heapRingSize);
             heapFiles.add(file);
+            sharedRegions.add(file);
             rings[i] = new HeapRing(i, file.address(), config.heapRingSize);
-        }
-
-        final List<IWorker> nextLevel = new ArrayList<>();
-        for (final Object spec : config.nextLevel)
-        {
-            nextLevel.add(spec instanceof WorkerFactory ? build((WorkerFactory)spec) : (IWorker)spec);
         }
 
         final SlotTable slots = new SlotTable();
         final ReadyQueue subQueue = new ReadyQueue("sub", slots, config.readyQueueCapacity);
         final ReadyQueue nextQueue = new ReadyQueue("next-level", slots, config.readyQueueCapacity);
         final Scheduler scheduler = new Scheduler(slots, subQueue, nextQueue);
-        graph = new GraphBuilder(scheduler, rings, config.allocTimeout, config.subWorkers, nextLevel.size(),
-            TaskValidator.ACCEPT_ALL, TaskValidator.ACCEPT_ALL, new Waiter(config.waitStrategy));
+        final TaskValidator validator;
+        if (config.mode == WorkerMode.PROCESS)
+        {
+            final List<WorkerFactory> factories = new ArrayList<>();
+            for (final Object spec : config.nextLevel)
+            {
+                factories.add((WorkerFactory)spec);
+            }
+            processPool = new ProcessPool(id, config.subWorkers, factories, subQueue, nextQueue, scheduler,
+                subCallables, sharedRegions, config.childJvmOptions, config.waitStrategy, config.childStartTimeout);
+            validator = processPool.validator();
+        }
+        else
+        {
+            validator = TaskValidator.ACCEPT_ALL;
+            startThreads(subQueue, nextQueue, scheduler);
+        }
+        graph = new GraphBuilder(scheduler, rings, config.allocTimeout, config.subWorkers, config.nextLevel.size(),
+            validator, validator, new Waiter(config.waitStrategy));
+        if (processPool != null)
+        {
+            processPool.start();
+        }
+        else
+        {
+            for (final WorkerThread thread : threads)
+            {
+                // "sub worker 0" runs on thread "simpler-w3-sub-0", "next-level worker 1" on "simpler-w3-next-1"
+                final String role = thread.name().replace("next-level", "next").replace(" worker ", "-");
+                thread.start("simpler-" + id + "-" + role);
+            }
+        }
+    }
 
+    private void startThreads(final ReadyQueue subQueue, final ReadyQueue nextQueue, final Scheduler scheduler)
+    {
+        final List<IWorker> nextLevel = new ArrayList<>();
+        for (final Object spec : config.nextLevel)
+        {
+            nextLevel.add(spec instanceof WorkerFactory ? build((WorkerFactory)spec) : (IWorker)spec);
+        }
         final List<WorkerThread> subThreads = new ArrayList<>();
         final TaskExecutor subExecutor = subCallables.inProcessExecutor();
         for (int i = 0; i < config.subWorkers; i++)
@@ -358,16 +396,8 @@ public final class Worker implements IWorker, AutoCloseable
         }
         connect(subQueue, subThreads);
         connect(nextQueue, nextThreads);
-        for (int i = 0; i < subThreads.size(); i++)
-        {
-            threads.add(subThreads.get(i));
-            subThreads.get(i).start("simpler-" + id + "-sub-" + i);
-        }
-        for (int i = 0; i < nextThreads.size(); i++)
-        {
-            threads.add(nextThreads.get(i));
-            nextThreads.get(i).start("simpler-" + id + "-next-" + i);
-        }
+        threads.addAll(subThreads);
+        threads.addAll(nextThreads);
     }
 
     private IWorker build(final WorkerFactory factory)
@@ -407,6 +437,11 @@ public final class Worker implements IWorker, AutoCloseable
 
     private void stopAndRelease()
     {
+        if (processPool != null)
+        {
+            closeQuietly(processPool);
+            processPool = null;
+        }
         for (final WorkerThread thread : threads)
         {
             thread.stop();
@@ -495,6 +530,8 @@ public final class Worker implements IWorker, AutoCloseable
         private Duration allocTimeout = Duration.ofSeconds(10);
         private WaitStrategy waitStrategy = WaitStrategy.BACKOFF;
         private int readyQueueCapacity = DEFAULT_READY_QUEUE_CAPACITY;
+        private List<String> childJvmOptions = List.of();
+        private Duration childStartTimeout = Duration.ofSeconds(30);
 
         private Builder()
         {
@@ -633,6 +670,35 @@ public final class Worker implements IWorker, AutoCloseable
         }
 
         /**
+         * Extra JVM options for PROCESS-mode children (e.g. {@code -Xmx512m}).
+         *
+         * @param options the options, added after the engine's own.
+         * @return this.
+         */
+        public Builder childJvmOptions(final String... options)
+        {
+            this.childJvmOptions = List.of(options);
+            return this;
+        }
+
+        /**
+         * How long a PROCESS-mode child may take to report ready before {@link Worker#init()} fails.
+         *
+         * @param timeout positive (default 30 s).
+         * @return this.
+         */
+        public Builder childStartTimeout(final Duration timeout)
+        {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero())
+            {
+                throw new IllegalArgumentException("childStartTimeout must be positive: timeout=" + timeout);
+            }
+            this.childStartTimeout = timeout;
+            return this;
+        }
+
+        /**
          * Build the Worker; call {@link Worker#init()} next.
          *
          * @return the Worker.
@@ -642,8 +708,14 @@ public final class Worker implements IWorker, AutoCloseable
         {
             if (mode == WorkerMode.PROCESS)
             {
-                throw new IllegalArgumentException(
-                    "WorkerMode.PROCESS is not supported by this build yet: use WorkerMode.THREAD");
+                for (final Object spec : nextLevel)
+                {
+                    if (!(spec instanceof WorkerFactory))
+                    {
+                        throw new IllegalArgumentException("PROCESS mode builds next-level workers inside the "
+                            + "children: use nextLevel(WorkerFactory), not nextLevel(IWorker) (" + spec + ")");
+                    }
+                }
             }
             if (subWorkers > readyQueueCapacity || nextLevel.size() > readyQueueCapacity)
             {
@@ -659,6 +731,8 @@ public final class Worker implements IWorker, AutoCloseable
             copy.allocTimeout = allocTimeout;
             copy.waitStrategy = waitStrategy;
             copy.readyQueueCapacity = readyQueueCapacity;
+            copy.childJvmOptions = childJvmOptions;
+            copy.childStartTimeout = childStartTimeout;
             return new Worker(copy, "w" + WorkerIds.next());
         }
     }

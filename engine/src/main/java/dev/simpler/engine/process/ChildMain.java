@@ -1,0 +1,304 @@
+package dev.simpler.engine.process;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.ObjectInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import dev.simpler.engine.CallConfig;
+import dev.simpler.engine.IWorker;
+import dev.simpler.engine.SubCallable;
+import dev.simpler.mailbox.ChildMailbox;
+import dev.simpler.mailbox.MailboxDescriptor;
+import dev.simpler.mailbox.MailboxFlyweight;
+import dev.simpler.mailbox.MailboxProtocolException;
+import dev.simpler.mailbox.SharedMemoryFile;
+
+/**
+ * The main class of a PROCESS-mode child JVM (SPEC §8). Maps its mailbox and the engine's shared files, builds
+ * its worker (the sub callables, or a next-level worker from its factory), reports ready with its pid, then runs
+ * tasks from the mailbox until SHUTDOWN, until its parent is gone, or until the mailbox breaks the protocol.
+ *
+ * <p>Started by the engine as {@code ChildMain <spec file>}. A parent written in another language starts it as
+ * {@code ChildMain --mailbox <file> [--region <file>@<engine base address, hex>]... [--callables <class>]
+ * [--busy-spin]}, where the class implements {@code Supplier<SubCallable[]>}.
+ */
+public final class ChildMain
+{
+    /** Exit status when initialisation failed (also reported in the mailbox). */
+    public static final int EXIT_INIT_FAILED = 3;
+    /** Exit status when the mailbox broke the protocol. */
+    public static final int EXIT_PROTOCOL_ERROR = 4;
+
+    private static final long PARENT_CHECK_INTERVAL_NS = 100_000_000L;
+
+    private final ChildMailbox mailbox;
+    private final MailboxFlyweight fields;
+    private final ChildRegions regions = new ChildRegions();
+    private final ChildArgs args = new ChildArgs();
+    private final List<SubCallable> callables = new ArrayList<>();
+    private IWorker nextLevel;
+
+    private ChildMain(final ChildMailbox mailbox)
+    {
+        this.mailbox = mailbox;
+        this.fields = mailbox.flyweight();
+    }
+
+    /**
+     * Run a child.
+     *
+     * @param argv a spec file, or the command-line form described on the class.
+     */
+    public static void main(final String[] argv)
+    {
+        final int pid = (int)ProcessHandle.current().pid();
+        final ChildSpec spec;
+        try
+        {
+            spec = argv.length == 1 ? readSpec(Path.of(argv[0])) : parseCommandLine(argv);
+        }
+        catch (final Exception ex)
+        {
+            System.err.println("simpler child " + pid + ": cannot read its start-up spec: " + ex);
+            System.exit(EXIT_INIT_FAILED);
+            return;
+        }
+        final SharedMemoryFile mailboxFile = SharedMemoryFile.openExisting(Path.of(spec.mailboxPath()));
+        final ChildMain child = new ChildMain(new ChildMailbox(mailboxFile.buffer()));
+        try
+        {
+            child.init(spec);
+        }
+        catch (final Throwable ex)
+        {
+            child.mailbox.initFailed(pid, spec.workerName() + " failed to initialise in child pid " + pid + ": "
+                + ex);
+            ex.printStackTrace();
+            System.exit(EXIT_INIT_FAILED);
+            return;
+        }
+        child.mailbox.ready(pid);
+        final int status = child.loop(spec);
+        child.close();
+        mailboxFile.close();
+        System.exit(status);
+    }
+
+    private void init(final ChildSpec spec) throws Exception
+    {
+        for (final SharedRegion region : spec.regions())
+        {
+            regions.map(region);
+        }
+        callables.addAll(Arrays.asList(spec.callables()));
+        if (spec.factory() != null)
+        {
+            nextLevel = spec.factory().create();
+            if (nextLevel == null)
+            {
+                throw new IllegalStateException("the WorkerFactory returned null");
+            }
+        }
+    }
+
+    private int loop(final ChildSpec spec)
+    {
+        final IdleStrategy idle = spec.busySpin()
+            ? new BusySpinIdleStrategy()
+            : new BackoffIdleStrategy(100, 20, 1_000, 100_000);
+        final ProcessHandle parent = ProcessHandle.of(spec.parentPid()).orElse(null);
+        long nextParentCheck = System.nanoTime() + PARENT_CHECK_INTERVAL_NS;
+        while (true)
+        {
+            final int command;
+            try
+            {
+                command = mailbox.poll();
+            }
+            catch (final MailboxProtocolException ex)
+            {
+                System.err.println("simpler child " + ProcessHandle.current().pid() + " (" + spec.workerName()
+                    + "): " + ex.getMessage());
+                return EXIT_PROTOCOL_ERROR;
+            }
+            if (command == ChildMailbox.TASK)
+            {
+                runTask();
+                idle.reset();
+            }
+            else if (command == ChildMailbox.SHUTDOWN)
+            {
+                return 0;
+            }
+            else
+            {
+                idle.idle();
+                final long now = System.nanoTime();
+                if (now - nextParentCheck >= 0)
+                {
+                    nextParentCheck = now + PARENT_CHECK_INTERVAL_NS;
+                    if (parent == null || !parent.isAlive())
+                    {
+                        return 0;
+                    }
+                }
+            }
+        }
+    }
+
+    private void runTask()
+    {
+        final long callable = fields.callable();
+        if (callable == ChildUpdate.CONTROL_CALLABLE)
+        {
+            applyUpdate();
+            return;
+        }
+        final String unreachable;
+        try
+        {
+            unreachable = args.decode(fields.argsBlob(), regions);
+        }
+        catch (final RuntimeException ex)
+        {
+            mailbox.failed(MailboxDescriptor.ERROR_RUN_FAILED, "corrupt args blob: " + ex.getMessage());
+            return;
+        }
+        if (unreachable != null)
+        {
+            mailbox.failed(MailboxDescriptor.ERROR_RUN_FAILED, unreachable);
+            return;
+        }
+        try
+        {
+            if (nextLevel != null)
+            {
+                nextLevel.run(callable, args, new CallConfig(fields.blockDim(), fields.aicpuThreadNum(),
+                    fields.enableProfiling(), fields.enableDumpTensor()));
+            }
+            else
+            {
+                final SubCallable fn = callable >= 0 && callable < callables.size()
+                    ? callables.get((int)callable) : null;
+                if (fn == null)
+                {
+                    mailbox.failed(MailboxDescriptor.ERROR_RUN_FAILED, "unknown sub callable id " + callable + ": "
+                        + callables.size() + " callable(s) registered, ids 0.." + (callables.size() - 1));
+                    return;
+                }
+                fn.call(args);
+            }
+            mailbox.done();
+        }
+        catch (final Throwable ex)
+        {
+            mailbox.failed(MailboxDescriptor.ERROR_CALLABLE_THREW, String.valueOf(ex));
+        }
+    }
+
+    private void applyUpdate()
+    {
+        try
+        {
+            final ChildUpdate update = (ChildUpdate)readObject(Path.of(fields.errorMessage()));
+            for (int i = 0; i < update.callables().length; i++)
+            {
+                final int id = update.firstCallableId() + i;
+                while (callables.size() <= id)
+                {
+                    callables.add(null);
+                }
+                callables.set(id, update.callables()[i]);
+            }
+            for (final SharedRegion region : update.regions())
+            {
+                regions.map(region);
+            }
+            mailbox.done();
+        }
+        catch (final Throwable ex)
+        {
+            mailbox.failed(MailboxDescriptor.ERROR_RUN_FAILED, "cannot apply the engine's update: " + ex);
+        }
+    }
+
+    private void close()
+    {
+        if (nextLevel instanceof AutoCloseable)
+        {
+            try
+            {
+                ((AutoCloseable)nextLevel).close();
+            }
+            catch (final Exception ex)
+            {
+                System.err.println("simpler child: closing its next-level worker failed: " + ex);
+            }
+        }
+        regions.close();
+    }
+
+    private static ChildSpec readSpec(final Path path) throws IOException, ClassNotFoundException
+    {
+        return (ChildSpec)readObject(path);
+    }
+
+    static Object readObject(final Path path) throws IOException, ClassNotFoundException
+    {
+        try (InputStream in = Files.newInputStream(path);
+            ObjectInputStream objects = new ObjectInputStream(in))
+        {
+            return objects.readObject();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ChildSpec parseCommandLine(final String[] argv) throws ReflectiveOperationException
+    {
+        String mailboxPath = null;
+        final List<SharedRegion> mapped = new ArrayList<>();
+        SubCallable[] subCallables = new SubCallable[0];
+        boolean busySpin = false;
+        for (int i = 0; i < argv.length; i++)
+        {
+            switch (argv[i])
+            {
+                case "--mailbox":
+                    mailboxPath = argv[++i];
+                    break;
+                case "--region":
+                    final String[] parts = argv[++i].split("@", 2);
+                    final long base = Long.parseUnsignedLong(parts[1].replaceFirst("^0x", ""), 16);
+                    mapped.add(new SharedRegion(parts[0], base, Files.exists(Path.of(parts[0]))
+                        ? Path.of(parts[0]).toFile().length() : 0));
+                    break;
+                case "--callables":
+                    subCallables = ((Supplier<SubCallable[]>)Class.forName(argv[++i])
+                        .getDeclaredConstructor().newInstance()).get();
+                    break;
+                case "--busy-spin":
+                    busySpin = true;
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown argument: " + argv[i]);
+            }
+        }
+        if (mailboxPath == null)
+        {
+            throw new IllegalArgumentException("--mailbox <file> is required");
+        }
+        final long parentPid = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+        return new ChildSpec("sub worker", mailboxPath, mapped.toArray(new SharedRegion[0]), subCallables, null,
+            busySpin, parentPid);
+    }
+}

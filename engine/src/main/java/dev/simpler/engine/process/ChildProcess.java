@@ -1,0 +1,568 @@
+package dev.simpler.engine.process;
+
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.collections.IntArrayList;
+
+import com.lmax.disruptor.Sequence;
+
+import dev.simpler.engine.CallConfig;
+import dev.simpler.engine.SubCallable;
+import dev.simpler.engine.Tensor;
+import dev.simpler.engine.WorkerFactory;
+import dev.simpler.engine.scheduler.ReadyQueue;
+import dev.simpler.engine.scheduler.Scheduler;
+import dev.simpler.engine.scheduler.StoredArgs;
+import dev.simpler.engine.scheduler.TaskSlot;
+import dev.simpler.engine.worker.SubCallableRegistry;
+import dev.simpler.mailbox.ArgsBlobFlyweight;
+import dev.simpler.mailbox.MailboxDescriptor;
+import dev.simpler.mailbox.MailboxProtocolException;
+import dev.simpler.mailbox.ParentMailbox;
+import dev.simpler.mailbox.SharedMemoryFile;
+
+/**
+ * One PROCESS-mode worker as the engine sees it: a child JVM, its mailbox, and the state machine the
+ * {@link ProcessDriver} steps it through — start, claim a ready task, wait for the rest of its group, bring
+ * the child up to date (new callables, new shared files), run the task, take the result. A child that dies or
+ * breaks the protocol fails its task and is replaced; one that cannot be replaced is marked dead and fails
+ * the tasks it takes.
+ *
+ * <p>Single writer: the driver thread, after {@link #start} and {@link #awaitReady} on the initialising thread.
+ */
+final class ChildProcess
+{
+    private static final int STARTING = 0;
+    private static final int IDLE = 1;
+    private static final int CLAIMED = 2;
+    private static final int ASSEMBLING = 3;
+    private static final int UPDATING = 4;
+    private static final int RUNNING = 5;
+    private static final int DEAD = 6;
+
+    private final String name;
+    private final ReadyQueue queue;
+    private final Scheduler scheduler;
+    private final SubCallableRegistry callables;
+    private final WorkerFactory factory;
+    private final SharedRegions regions;
+    private final ChildLauncher launcher;
+    private final boolean busySpin;
+    private final long startTimeoutNs;
+    private final SharedMemoryFile mailboxFile;
+    private final ParentMailbox mailbox;
+    private final Sequence sequence = new Sequence(-1);
+    private final IntArrayList scratch = new IntArrayList();
+    private final int[] shape = new int[Tensor.MAX_DIMS];
+
+    private int state = STARTING;
+    private Process process;
+    private SharedMemoryFile specFile;
+    private SharedMemoryFile updateFile;
+    private long startDeadline;
+    private int knownCallables;
+    private int knownRegions;
+    private long claimed;
+    private boolean holdsClaim;
+    private TaskSlot slot;
+    private int member;
+    private boolean memberCounted;
+    private int resumeState = IDLE;
+    private String deathReason;
+
+    ChildProcess(
+        final String name,
+        final ReadyQueue queue,
+        final Scheduler scheduler,
+        final SubCallableRegistry callables,
+        final WorkerFactory factory,
+        final SharedRegions regions,
+        final ChildLauncher launcher,
+        final boolean busySpin,
+        final long startTimeoutNs)
+    {
+        this.name = name;
+        this.queue = queue;
+        this.scheduler = scheduler;
+        this.callables = callables;
+        this.factory = factory;
+        this.regions = regions;
+        this.launcher = launcher;
+        this.busySpin = busySpin;
+        this.startTimeoutNs = startTimeoutNs;
+        this.mailboxFile = SharedMemoryFile.create("mailbox", MailboxDescriptor.MAILBOX_LENGTH);
+        this.mailbox = new ParentMailbox(mailboxFile.buffer(), name);
+    }
+
+    String name()
+    {
+        return name;
+    }
+
+    Sequence sequence()
+    {
+        return sequence;
+    }
+
+    boolean hasTaskInFlight()
+    {
+        return state == RUNNING || state == UPDATING;
+    }
+
+    boolean isStarting()
+    {
+        return state == STARTING;
+    }
+
+    /**
+     * Describe the child for messages.
+     *
+     * @return e.g. "sub worker 0 (child pid 1234)".
+     */
+    String describe()
+    {
+        return name + " (child pid " + (process == null ? "?" : String.valueOf(process.pid())) + ")";
+    }
+
+    /**
+     * Start the child JVM; {@link #awaitReady()} next. On the initialising thread, before the driver runs.
+     */
+    void start()
+    {
+        launch();
+    }
+
+    /**
+     * Wait until the started child is ready.
+     *
+     * @throws IllegalStateException with the child's message when it fails or stays silent.
+     */
+    void awaitReady()
+    {
+        while (state == STARTING)
+        {
+            stepStarting();
+            if (state == STARTING)
+            {
+                Thread.onSpinWait();
+                try
+                {
+                    process.waitFor(1, TimeUnit.MILLISECONDS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(describe() + ": interrupted while waiting for the child to start");
+                }
+            }
+        }
+        if (state == DEAD)
+        {
+            throw new IllegalStateException(deathReason);
+        }
+    }
+
+    /**
+     * Advance the state machine once.
+     *
+     * @return how much work was done, 0 when nothing changed.
+     */
+    int doWork()
+    {
+        switch (state)
+        {
+            case STARTING:
+                return stepStarting();
+            case IDLE:
+                claimed = queue.claim(sequence);
+                holdsClaim = true;
+                state = CLAIMED;
+                return 1 + stepClaimed();
+            case CLAIMED:
+                return stepClaimed();
+            case ASSEMBLING:
+                if (slot.claimedMembers() >= slot.groupSize())
+                {
+                    dispatch();
+                    return 1;
+                }
+                return 0;
+            case UPDATING:
+            case RUNNING:
+                return stepRunning();
+            case DEAD:
+                return stepDead();
+            default:
+                throw new IllegalStateException("unknown child state " + state);
+        }
+    }
+
+    /**
+     * Check that the child is still alive; called periodically by the driver.
+     */
+    void checkAlive()
+    {
+        if (state != DEAD && state != STARTING && process != null && !process.isAlive())
+        {
+            died("died with exit status " + process.exitValue());
+        }
+    }
+
+    /**
+     * Stop the child: SHUTDOWN when idle, then kill it if it does not exit in time; delete its files.
+     *
+     * @param timeoutMs how long to wait for a clean exit.
+     */
+    void shutdown(final long timeoutMs)
+    {
+        if (process != null && process.isAlive())
+        {
+            if (!mailbox.taskInFlight())
+            {
+                mailbox.shutdown();
+            }
+            try
+            {
+                if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS))
+                {
+                    process.destroyForcibly().waitFor(timeoutMs, TimeUnit.MILLISECONDS);
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeFile(specFile);
+        specFile = null;
+        closeFile(updateFile);
+        updateFile = null;
+        mailboxFile.close();
+    }
+
+    /**
+     * Kill the child at once; used when initialisation of the engine fails.
+     */
+    void kill()
+    {
+        if (process != null)
+        {
+            process.destroyForcibly();
+            try
+            {
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeFile(specFile);
+        specFile = null;
+        closeFile(updateFile);
+        updateFile = null;
+        mailboxFile.close();
+    }
+
+    // ------------------------------------------------------------------------------------------ steps
+
+    private void launch()
+    {
+        mailbox.flyweight().clear();
+        final SubCallable[] registered = factory == null ? callables.snapshot() : new SubCallable[0];
+        final SharedRegion[] mapped = regions.from(0);
+        closeFile(specFile);
+        specFile = ChildLauncher.writeObject("spec", new ChildSpec(name, mailboxFile.path().toString(), mapped,
+            registered, factory, busySpin, ProcessHandle.current().pid()));
+        knownCallables = registered.length;
+        knownRegions = mapped.length;
+        startDeadline = System.nanoTime() + startTimeoutNs;
+        state = STARTING;
+        process = launcher.launch(specFile.path());
+    }
+
+    private int stepStarting()
+    {
+        final int status;
+        try
+        {
+            status = mailbox.childStatus();
+        }
+        catch (final MailboxProtocolException ex)
+        {
+            process.destroyForcibly();
+            markDead(describe() + " failed to start: " + ex.getMessage());
+            return 1;
+        }
+        if (status == MailboxDescriptor.CHILD_READY)
+        {
+            closeFile(specFile);
+            specFile = null;
+            state = resumeState;
+            return 1;
+        }
+        if (status == MailboxDescriptor.CHILD_INIT_FAILED)
+        {
+            final String message = mailbox.errorMessage();
+            awaitExit();
+            markDead(describe() + " failed to initialise: " + message);
+            return 1;
+        }
+        if (!process.isAlive())
+        {
+            markDead(describe() + " exited with status " + process.exitValue() + " before it was ready");
+            return 1;
+        }
+        if (System.nanoTime() - startDeadline > 0)
+        {
+            process.destroyForcibly();
+            awaitExit();
+            markDead(describe() + " did not report ready within "
+                + TimeUnit.NANOSECONDS.toMillis(startTimeoutNs) + " ms; it was killed");
+            return 1;
+        }
+        return 0;
+    }
+
+    private int stepClaimed()
+    {
+        if (!queue.isAvailable(claimed))
+        {
+            if (queue.hasOverflow())
+            {
+                queue.drainOverflow();
+                return 1;
+            }
+            return 0;
+        }
+        readEntry();
+        if (slot.groupSize() > 1 && slot.claimedMembers() < slot.groupSize())
+        {
+            state = ASSEMBLING;
+            return 1;
+        }
+        dispatch();
+        return 1;
+    }
+
+    private void readEntry()
+    {
+        if (slot == null)
+        {
+            slot = scheduler.slots().get(queue.slotAt(claimed));
+            member = queue.memberAt(claimed);
+        }
+        if (slot.groupSize() > 1 && !memberCounted)
+        {
+            memberCounted = true;
+            if (slot.claimMember() == slot.groupSize())
+            {
+                queue.wakeWorkers();
+            }
+        }
+    }
+
+    private void dispatch()
+    {
+        slot.markRunning();
+        final int callableCount = callables.size();
+        final int regionCount = regions.count();
+        if ((factory == null && callableCount > knownCallables) || regionCount > knownRegions)
+        {
+            sendUpdate(callableCount, regionCount);
+            return;
+        }
+        sendTask();
+    }
+
+    private void sendUpdate(final int callableCount, final int regionCount)
+    {
+        final SubCallable[] newCallables = factory == null
+            ? Arrays.copyOfRange(callables.snapshot(), knownCallables, callableCount)
+            : new SubCallable[0];
+        closeFile(updateFile);
+        try
+        {
+            updateFile = ChildLauncher.writeObject("update",
+                new ChildUpdate(knownCallables, newCallables, regions.from(knownRegions)));
+        }
+        catch (final RuntimeException ex)
+        {
+            finishMember(MailboxDescriptor.ERROR_RUN_FAILED, "cannot send new callables to " + describe() + ": " + ex);
+            return;
+        }
+        knownCallables = factory == null ? callableCount : knownCallables;
+        knownRegions = regionCount;
+        mailbox.beginTask(ChildUpdate.CONTROL_CALLABLE, 0, 0, false, false);
+        mailbox.flyweight().putErrorMessage(updateFile.path().toString());
+        mailbox.publishTask();
+        state = UPDATING;
+    }
+
+    private void sendTask()
+    {
+        final StoredArgs args = slot.member(member);
+        final CallConfig config = slot.config();
+        final ArgsBlobFlyweight blob = mailbox.beginTask(slot.callable(), config.blockDim(),
+            config.aicpuThreadNum(), config.enableProfiling(), config.enableDumpTensor());
+        try
+        {
+            final int tensors = args.tensorCount();
+            blob.reset(tensors, args.scalarCount());
+            for (int i = 0; i < tensors; i++)
+            {
+                final Tensor t = args.tensor(i);
+                final int ndims = t.ndims();
+                for (int d = 0; d < ndims; d++)
+                {
+                    shape[d] = t.shape(d);
+                }
+                blob.tensor(i).encode(t.address(), t.dtype().code(), ndims, shape);
+            }
+            for (int i = 0, n = args.scalarCount(); i < n; i++)
+            {
+                blob.scalar(i, args.scalar(i));
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            finishMember(MailboxDescriptor.ERROR_RUN_FAILED, "cannot encode the task for " + describe() + ": " + ex);
+            return;
+        }
+        mailbox.publishTask();
+        state = RUNNING;
+    }
+
+    private int stepRunning()
+    {
+        final boolean done;
+        try
+        {
+            done = mailbox.isDone();
+        }
+        catch (final MailboxProtocolException ex)
+        {
+            process.destroyForcibly();
+            awaitExit();
+            failAndReplace(describe() + " broke the mailbox protocol and was killed: " + ex.getMessage());
+            return 1;
+        }
+        if (!done)
+        {
+            return 0;
+        }
+        final int error = mailbox.takeResult();
+        if (state == UPDATING)
+        {
+            closeFile(updateFile);
+            updateFile = null;
+            if (error != 0)
+            {
+                finishMember(MailboxDescriptor.ERROR_RUN_FAILED, describe() + " could not apply an update: "
+                    + mailbox.errorMessage());
+                return 1;
+            }
+            sendTask();
+            return 1;
+        }
+        finishMember(error, error == 0 ? null : mailbox.errorMessage());
+        return 1;
+    }
+
+    private int stepDead()
+    {
+        // A dead worker still takes its share of the queue, so tasks of its type fail clearly instead of waiting
+        // forever for a worker that will never come back.
+        if (!holdsClaim)
+        {
+            claimed = queue.claim(sequence);
+            holdsClaim = true;
+        }
+        if (!queue.isAvailable(claimed))
+        {
+            return 0;
+        }
+        readEntry();
+        finishMember(MailboxDescriptor.ERROR_RUN_FAILED, name + " is dead: " + deathReason);
+        return 1;
+    }
+
+    private void died(final String what)
+    {
+        final String reason = describe() + " " + what;
+        if (hasTaskInFlight())
+        {
+            failAndReplace(reason + " while running task slot " + slot.index());
+        }
+        else
+        {
+            // A claimed entry or a group member waiting for its group stays with this worker's replacement.
+            resumeState = state;
+            replace(reason);
+        }
+    }
+
+    private void failAndReplace(final String reason)
+    {
+        finishMember(MailboxDescriptor.ERROR_RUN_FAILED, reason);
+        resumeState = IDLE;
+        replace(reason);
+    }
+
+    private void replace(final String reason)
+    {
+        try
+        {
+            launch();
+        }
+        catch (final RuntimeException ex)
+        {
+            markDead(reason + "; starting a replacement failed: " + ex.getMessage());
+        }
+    }
+
+    private void finishMember(final int error, final String message)
+    {
+        final TaskSlot finished = slot;
+        if (error != 0)
+        {
+            finished.member(member).fail(error, message, null, describe());
+        }
+        slot = null;
+        holdsClaim = false;
+        memberCounted = false;
+        if (state != DEAD)
+        {
+            state = IDLE;
+        }
+        scheduler.memberFinished(finished, scratch);
+    }
+
+    private void markDead(final String reason)
+    {
+        deathReason = reason;
+        state = DEAD;
+    }
+
+    private void awaitExit()
+    {
+        try
+        {
+            process.waitFor(1, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeFile(final SharedMemoryFile file)
+    {
+        if (file != null)
+        {
+            file.close();
+        }
+    }
+}

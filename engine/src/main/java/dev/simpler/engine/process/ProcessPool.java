@@ -1,0 +1,205 @@
+package dev.simpler.engine.process;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.lmax.disruptor.Sequence;
+
+import dev.simpler.engine.TaskArgsView;
+import dev.simpler.engine.Tensor;
+import dev.simpler.engine.WaitStrategy;
+import dev.simpler.engine.WorkerFactory;
+import dev.simpler.engine.idle.Waiter;
+import dev.simpler.engine.orchestrator.TaskValidator;
+import dev.simpler.engine.scheduler.ReadyQueue;
+import dev.simpler.engine.scheduler.Scheduler;
+import dev.simpler.engine.worker.SubCallableRegistry;
+import dev.simpler.mailbox.ArgsBlobDescriptor;
+import dev.simpler.mailbox.MailboxDescriptor;
+
+/**
+ * The PROCESS-mode workers of one Worker (SPEC §8): one child JVM per sub worker and per next-level factory,
+ * started before the engine's threads and awaited with a deadline, driven by one {@link ProcessDriver}, and
+ * shut down (SHUTDOWN, bounded wait, kill) on close.
+ */
+public final class ProcessPool implements AutoCloseable
+{
+    private static final long SHUTDOWN_TIMEOUT_MS = 2_000;
+
+    private final String workerId;
+    private final List<ChildProcess> subChildren = new ArrayList<>();
+    private final List<ChildProcess> nextChildren = new ArrayList<>();
+    private final SharedRegions regions;
+    private final Waiter driverWaiter;
+    private ProcessDriver driver;
+
+    /**
+     * Create the children's mailboxes; nothing starts yet.
+     *
+     * @param workerId     the Worker's id, for thread names.
+     * @param subWorkers   number of sub worker children.
+     * @param factories    one next-level child per factory.
+     * @param subQueue     ready queue of sub tasks.
+     * @param nextQueue    ready queue of next-level tasks.
+     * @param scheduler    the scheduler tasks complete in.
+     * @param callables    the sub callables, sent to the children.
+     * @param regions      the shared files the children map.
+     * @param jvmOptions   extra JVM options for the children.
+     * @param strategy     how children and the driver wait.
+     * @param startTimeout how long a child may take to report ready.
+     */
+    public ProcessPool(
+        final String workerId,
+        final int subWorkers,
+        final List<WorkerFactory> factories,
+        final ReadyQueue subQueue,
+        final ReadyQueue nextQueue,
+        final Scheduler scheduler,
+        final SubCallableRegistry callables,
+        final SharedRegions regions,
+        final List<String> jvmOptions,
+        final WaitStrategy strategy,
+        final Duration startTimeout)
+    {
+        this.workerId = workerId;
+        this.regions = regions;
+        this.driverWaiter = new Waiter(strategy);
+        final ChildLauncher launcher = new ChildLauncher(jvmOptions);
+        final boolean busySpin = strategy == WaitStrategy.BUSY_SPIN;
+        final long timeoutNs = startTimeout.toNanos();
+        try
+        {
+            for (int i = 0; i < subWorkers; i++)
+            {
+                subChildren.add(new ChildProcess("sub worker " + i, subQueue, scheduler, callables, null, regions,
+                    launcher, busySpin, timeoutNs));
+            }
+            for (int i = 0; i < factories.size(); i++)
+            {
+                nextChildren.add(new ChildProcess("next-level worker " + i, nextQueue, scheduler, callables,
+                    factories.get(i), regions, launcher, busySpin, timeoutNs));
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            close();
+            throw ex;
+        }
+        connect(subQueue, subChildren);
+        connect(nextQueue, nextChildren);
+    }
+
+    /**
+     * Start every child, wait until all are ready, then start the driver.
+     *
+     * @throws IllegalStateException naming the child and its message when one fails or stays silent; every child
+     *                               is killed then.
+     */
+    public void start()
+    {
+        final List<ChildProcess> all = all();
+        for (final ChildProcess child : all)
+        {
+            child.start();
+        }
+        for (final ChildProcess child : all)
+        {
+            child.awaitReady();
+        }
+        driver = new ProcessDriver(all, driverWaiter);
+        driver.start("simpler-" + workerId + "-children");
+    }
+
+    /**
+     * The submit-time check of PROCESS-mode tasks: every tensor in shared memory, and the args blob within the
+     * mailbox's capacity.
+     *
+     * @return the validator.
+     */
+    public TaskValidator validator()
+    {
+        return this::validate;
+    }
+
+    /**
+     * Stop the driver, then every child; delete every file. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        if (driver != null)
+        {
+            driver.stop(SHUTDOWN_TIMEOUT_MS);
+            driver = null;
+        }
+        for (final ChildProcess child : all())
+        {
+            child.shutdown(SHUTDOWN_TIMEOUT_MS);
+        }
+        subChildren.clear();
+        nextChildren.clear();
+    }
+
+    /**
+     * Kill every child at once, for a failed start.
+     */
+    public void kill()
+    {
+        for (final ChildProcess child : all())
+        {
+            child.kill();
+        }
+        subChildren.clear();
+        nextChildren.clear();
+    }
+
+    private List<ChildProcess> all()
+    {
+        final List<ChildProcess> all = new ArrayList<>(subChildren);
+        all.addAll(nextChildren);
+        return all;
+    }
+
+    private void connect(final ReadyQueue queue, final List<ChildProcess> children)
+    {
+        final Sequence[] sequences = new Sequence[children.size()];
+        for (int i = 0; i < children.size(); i++)
+        {
+            sequences[i] = children.get(i).sequence();
+        }
+        queue.consumers(sequences, new Waiter[] {driverWaiter});
+    }
+
+    private void validate(final String kind, final int member, final TaskArgsView args)
+    {
+        final int tensors = args.tensorCount();
+        final int scalars = args.scalarCount();
+        if (!ArgsBlobDescriptor.fits(tensors, scalars, MailboxDescriptor.ARGS_CAPACITY))
+        {
+            throw new IllegalArgumentException("PROCESS-mode " + kind + " task" + memberText(member)
+                + " does not fit a mailbox: " + tensors + " tensors and " + scalars + " scalars encode to "
+                + ArgsBlobDescriptor.requiredLength(tensors, scalars) + " bytes, the mailbox holds "
+                + MailboxDescriptor.ARGS_CAPACITY);
+        }
+        for (int i = 0; i < tensors; i++)
+        {
+            final Tensor t = args.tensor(i);
+            if (t.address() == 0)
+            {
+                continue;
+            }
+            if (!regions.contains(t.address(), t.nbytes()))
+            {
+                throw new IllegalArgumentException("PROCESS-mode " + kind + " task" + memberText(member) + ": tensor "
+                    + i + " is not in shared memory, so the child cannot reach it: " + t
+                    + "; use Orchestrator.alloc, Worker.sharedTensor, or an OUTPUT with address 0");
+            }
+        }
+    }
+
+    private static String memberText(final int member)
+    {
+        return member == 0 ? "" : " (group member " + member + ")";
+    }
+}
