@@ -44,6 +44,15 @@ public final class ParentMailbox
     }
 
     /**
+     * Zero the mailbox for a new child; any task in flight is forgotten (its child is gone).
+     */
+    public void reset()
+    {
+        taskInFlight = false;
+        mailbox.clear();
+    }
+
+    /**
      * Whether a task was published and its result not yet taken.
      *
      * @return true between {@link #publishTask()} and {@link #takeResult()}.

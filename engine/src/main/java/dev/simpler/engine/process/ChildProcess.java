@@ -199,6 +199,30 @@ final class ChildProcess
     }
 
     /**
+     * The driver caught an unexpected exception from this child's state machine: fail the task it holds, kill
+     * the child and mark it dead, so that nothing waits on it forever.
+     *
+     * @param ex what was thrown.
+     */
+    void crashed(final Throwable ex)
+    {
+        if (process != null)
+        {
+            process.destroyForcibly();
+        }
+        final String reason = describe() + " failed in the engine: " + ex;
+        if (slot != null && state != DEAD)
+        {
+            markDead(reason);
+            finishMember(MailboxDescriptor.ERROR_RUN_FAILED, reason);
+        }
+        else
+        {
+            markDead(reason);
+        }
+    }
+
+    /**
      * Check that the child is still alive; called periodically by the driver.
      */
     void checkAlive()
@@ -270,7 +294,7 @@ final class ChildProcess
 
     private void launch()
     {
-        mailbox.flyweight().clear();
+        mailbox.reset();
         final SubCallable[] registered = factory == null ? callables.snapshot() : new SubCallable[0];
         final SharedRegion[] mapped = regions.from(0);
         closeFile(specFile);

@@ -80,7 +80,15 @@ public final class ProcessDriver implements Runnable
             boolean inFlight = false;
             for (final ChildProcess child : children)
             {
-                work += child.doWork();
+                try
+                {
+                    work += child.doWork();
+                }
+                catch (final Throwable ex)
+                {
+                    child.crashed(ex);
+                    work++;
+                }
                 inFlight |= child.hasTaskInFlight() || child.isStarting();
             }
             final long now = System.nanoTime();

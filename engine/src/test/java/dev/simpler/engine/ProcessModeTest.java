@@ -1,0 +1,341 @@
+package dev.simpler.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.simpler.mailbox.MailboxDescriptor;
+import dev.simpler.mailbox.SharedMemoryFile;
+
+/**
+ * What only PROCESS mode has: child JVMs, shared files, address translation, faults of children. The mode-aware
+ * behaviour suite covers the rules of the SPEC in both modes.
+ */
+@Timeout(120)
+class ProcessModeTest
+{
+    private static final int N = 256;
+    private static final long WAIT_NS = 60_000_000_000L;
+
+    /** Writes the child's pid into INT64 tensor 0 (NO_DEP) at index scalar 0. */
+    static final SubCallable WRITE_PID = (args) ->
+        args.tensor(0).buffer().putLongVolatile(Long.BYTES * (int)args.scalar(0), ProcessHandle.current().pid());
+
+    /** Writes its pid into INT64 tensor 0 entry 0, then spins until entry 1 is non-zero. */
+    static final SubCallable WRITE_PID_THEN_HANG = (args) ->
+    {
+        final UnsafeBuffer cell = args.tensor(0).buffer();
+        cell.putLongVolatile(0, ProcessHandle.current().pid());
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (cell.getLongVolatile(Long.BYTES) == 0 && System.nanoTime() < deadline)
+        {
+            Thread.onSpinWait();
+        }
+    };
+
+    /**
+     * Group member: writes its pid at index scalar 0 of INT64 tensor 0, counts itself in entry 15 and waits until
+     * scalar 1 members have arrived, so the members can only finish if they run at the same time.
+     */
+    static final SubCallable GROUP_BARRIER = (args) ->
+    {
+        final UnsafeBuffer cells = args.tensor(0).buffer();
+        cells.putLongVolatile(Long.BYTES * (int)args.scalar(0), ProcessHandle.current().pid());
+        cells.getAndAddLong(Long.BYTES * 15, 1);
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (cells.getLongVolatile(Long.BYTES * 15) < args.scalar(1))
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new IllegalStateException("the other group members never arrived");
+            }
+            Thread.onSpinWait();
+        }
+    };
+
+    @AfterEach
+    void leavesNoChildAndNoFile()
+    {
+        assertEquals(List.of(), ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+            .map(ProcessHandle::pid).toList(), "child processes still alive");
+        assertEquals(Set.of(), TestWorkers.shmFilesOfThisProcess());
+    }
+
+    @Test
+    void subCallablesInChildrenComputeOnAllocatedAutoAllocatedAndSharedTensors()
+    {
+        try (Worker worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(2).build())
+        {
+            final int fill = worker.register(Kernels.FILL_RAMP);
+            final int add = worker.register(Kernels.VECTOR_ADD);
+            final int copy = worker.register(Kernels.COPY);
+            final Tensor result = worker.sharedTensor(DataType.FLOAT32, N);
+            worker.init();
+            worker.run((orch, unused) ->
+            {
+                final Tensor a = orch.alloc(DataType.FLOAT32, N);
+                orch.submitSub(fill, new TaskArgs().inout(a).addFloat(2f));
+                final TaskArgs b = new TaskArgs().output(Tensor.of(0, DataType.FLOAT32, N)).addFloat(3f);
+                orch.submitSub(fill, b);
+                final TaskArgs sum = new TaskArgs().input(a).input(b.tensor(0)).output(Tensor.of(0, DataType.FLOAT32, N));
+                orch.submitSub(add, sum);
+                orch.submitSub(copy, new TaskArgs().input(sum.tensor(2)).outputExisting(result));
+            }, null);
+            for (int i = 0; i < N; i++)
+            {
+                assertEquals(5f * i, result.buffer().getFloat(i * Float.BYTES), "result[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void nextLevelWorkerIsBuiltByItsFactoryInsideTheChild()
+    {
+        final WorkerFactory factory = () -> (callable, args, config) ->
+        {
+            final UnsafeBuffer out = args.tensor(0).buffer();
+            out.putLong(0, ProcessHandle.current().pid());
+            out.putLong(Long.BYTES, callable);
+            out.putLong(2 * Long.BYTES, config.blockDim());
+            out.putLong(3 * Long.BYTES, args.scalar(0));
+        };
+        try (Worker worker = TestWorkers.builder(WorkerMode.PROCESS).nextLevel(factory).build())
+        {
+            final Tensor out = worker.sharedTensor(DataType.INT64, 4);
+            worker.init();
+            worker.run((orch, unused) -> orch.submitNextLevel(42, new TaskArgs().outputExisting(out).addScalar(-5),
+                new CallConfig(8, 3, false, false)), null);
+            final UnsafeBuffer cells = out.buffer();
+            assertNotEquals(ProcessHandle.current().pid(), cells.getLong(0), "ran in a child, not in the engine");
+            assertEquals(42, cells.getLong(Long.BYTES));
+            assertEquals(8, cells.getLong(2 * Long.BYTES));
+            assertEquals(-5, cells.getLong(3 * Long.BYTES));
+        }
+    }
+
+    @Test
+    void callablesAndSharedTensorsAddedAfterInitReachTheChildren()
+    {
+        try (Worker worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(2).build())
+        {
+            worker.init();
+            final int fill = worker.register(Kernels.FILL_RAMP);
+            final Tensor late = worker.sharedTensor(DataType.FLOAT32, N);
+            worker.run((orch, unused) -> orch.submitSubGroup(fill, List.of(
+                new TaskArgs().outputExisting(late).addFloat(1f),
+                new TaskArgs().output(Tensor.of(0, DataType.FLOAT32, N)).addFloat(1f))), null);
+            assertEquals(7f, late.buffer().getFloat(7 * Float.BYTES));
+        }
+    }
+
+    @Test
+    void groupMembersRunInDistinctChildrenAtTheSameTime()
+    {
+        try (Worker worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(3).build())
+        {
+            final int barrier = worker.register(GROUP_BARRIER);
+            final Tensor cells = worker.sharedTensor(DataType.INT64, 16);
+            worker.init();
+            worker.run((orch, unused) -> orch.submitSubGroup(barrier, List.of(
+                new TaskArgs().noDep(cells).addScalar(0).addScalar(3),
+                new TaskArgs().noDep(cells).addScalar(1).addScalar(3),
+                new TaskArgs().noDep(cells).addScalar(2).addScalar(3))), null);
+            final Set<Long> pids = new HashSet<>();
+            for (int i = 0; i < 3; i++)
+            {
+                pids.add(cells.buffer().getLong(i * Long.BYTES));
+            }
+            assertEquals(3, pids.size(), "three distinct children: " + pids);
+        }
+    }
+
+    @Test
+    void aKilledChildFailsItsTaskNamingTheChildAndIsReplaced() throws Exception
+    {
+        try (Worker worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(1).build())
+        {
+            final int hang = worker.register(WRITE_PID_THEN_HANG);
+            final int writePid = worker.register(WRITE_PID);
+            final Tensor cell = worker.sharedTensor(DataType.INT64, 2);
+            worker.init();
+            final AtomicReference<Throwable> killerError = new AtomicReference<>();
+            final Thread killer = new Thread(() ->
+            {
+                try
+                {
+                    final long deadline = System.nanoTime() + WAIT_NS;
+                    while (cell.buffer().getLongVolatile(0) == 0 && System.nanoTime() < deadline)
+                    {
+                        Thread.onSpinWait();
+                    }
+                    ProcessHandle.of(cell.buffer().getLongVolatile(0)).orElseThrow().destroyForcibly();
+                }
+                catch (final Throwable ex)
+                {
+                    killerError.set(ex);
+                }
+            });
+            killer.start();
+            final TaskFailedException failure = assertThrows(TaskFailedException.class, () ->
+                worker.run((orch, unused) -> orch.submitSub(hang, new TaskArgs().noDep(cell)), null));
+            killer.join();
+            assertEquals(null, killerError.get());
+            final long victim = cell.buffer().getLong(0);
+            assertTrue(failure.getMessage().contains("child pid " + victim), failure.getMessage());
+            assertTrue(failure.getMessage().contains("exit status 137"), failure.getMessage());
+
+            final Tensor pids = worker.sharedTensor(DataType.INT64, 1);
+            worker.run((orch, unused) -> orch.submitSub(writePid, new TaskArgs().noDep(pids).addScalar(0)), null);
+            final long replacement = pids.buffer().getLong(0);
+            assertNotEquals(0, replacement);
+            assertNotEquals(victim, replacement);
+        }
+    }
+
+    @Test
+    void aCorruptMailboxStateFailsTheTaskInsteadOfHanging() throws IOException
+    {
+        try (Worker worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(1).build())
+        {
+            final int hang = worker.register(WRITE_PID_THEN_HANG);
+            final Tensor cell = worker.sharedTensor(DataType.INT64, 2);
+            worker.init();
+            final Path mailbox = onlyMailboxFile();
+            final Thread corrupter = new Thread(() ->
+            {
+                final long deadline = System.nanoTime() + WAIT_NS;
+                while (cell.buffer().getLongVolatile(0) == 0 && System.nanoTime() < deadline)
+                {
+                    Thread.onSpinWait();
+                }
+                try (SharedMemoryFile file = SharedMemoryFile.openExisting(mailbox))
+                {
+                    file.buffer().putIntVolatile(MailboxDescriptor.STATE_OFFSET, 17);
+                }
+            });
+            corrupter.start();
+            final TaskFailedException failure = assertThrows(TaskFailedException.class, () ->
+                worker.run((orch, unused) -> orch.submitSub(hang, new TaskArgs().noDep(cell)), null));
+            assertTrue(failure.getMessage().contains("corrupt mailbox state"), failure.getMessage());
+            assertTrue(failure.getMessage().contains("17"), failure.getMessage());
+        }
+    }
+
+    @Test
+    void aFactoryThatThrowsFailsInitWithItsMessage()
+    {
+        final WorkerFactory broken = () ->
+        {
+            throw new IllegalStateException("no chip on this host");
+        };
+        final Worker worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(1).nextLevel(broken).build();
+        try
+        {
+            final IllegalStateException failure = assertThrows(IllegalStateException.class, worker::init);
+            assertTrue(failure.getMessage().contains("no chip on this host"), failure.getMessage());
+            assertTrue(failure.getMessage().contains("next-level worker 0"), failure.getMessage());
+        }
+        finally
+        {
+            worker.close();
+        }
+    }
+
+    @Test
+    void aChildThatNeverBecomesReadyFailsInitAfterTheStartTimeout()
+    {
+        final WorkerFactory silent = () ->
+        {
+            Thread.sleep(Long.MAX_VALUE);
+            return null;
+        };
+        final Worker worker = TestWorkers.builder(WorkerMode.PROCESS).nextLevel(silent)
+            .childStartTimeout(Duration.ofSeconds(3)).build();
+        try
+        {
+            final IllegalStateException failure = assertThrows(IllegalStateException.class, worker::init);
+            assertTrue(failure.getMessage().contains("did not report ready"), failure.getMessage());
+        }
+        finally
+        {
+            worker.close();
+        }
+    }
+
+    @Test
+    void rejectsATaskNamingMemoryThatIsNotShared()
+    {
+        final long privateMemory = BufferUtil.address(BufferUtil.allocateDirectAligned(64, 64));
+        try (Worker worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(1).build())
+        {
+            final int fill = worker.register(Kernels.FILL_RAMP);
+            worker.init();
+            final IllegalArgumentException failure = assertThrows(IllegalArgumentException.class, () ->
+                worker.run((orch, unused) -> orch.submitSub(fill,
+                    new TaskArgs().inout(Tensor.of(privateMemory, DataType.FLOAT32, 16))), null));
+            assertTrue(failure.getMessage().contains("tensor 0 is not in shared memory"), failure.getMessage());
+        }
+    }
+
+    @Test
+    void rejectsArgsThatDoNotFitTheMailbox()
+    {
+        try (Worker worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(1).build())
+        {
+            final int fill = worker.register(Kernels.FILL_RAMP);
+            worker.init();
+            final TaskArgs tooMany = new TaskArgs();
+            for (int i = 0; i < 505; i++)
+            {
+                tooMany.addScalar(i);
+            }
+            final IllegalArgumentException failure = assertThrows(IllegalArgumentException.class, () ->
+                worker.run((orch, unused) -> orch.submitSub(fill, tooMany), null));
+            assertTrue(failure.getMessage().contains("does not fit a mailbox"), failure.getMessage());
+            assertTrue(failure.getMessage().contains("4032"), failure.getMessage());
+        }
+    }
+
+    @Test
+    void sharedFilesAreOwnerOnlyWhileTheEngineRuns() throws IOException
+    {
+        try (Worker worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(1).build())
+        {
+            worker.sharedTensor(DataType.INT8, 100);
+            worker.init();
+            final Set<String> files = TestWorkers.shmFilesOfThisProcess();
+            assertTrue(files.stream().anyMatch(name -> name.contains("-mailbox-")), files.toString());
+            assertTrue(files.stream().anyMatch(name -> name.contains("-heap0-")), files.toString());
+            for (final String name : files)
+            {
+                assertEquals("rw-------",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(TestWorkers.SHM.resolve(name))), name);
+            }
+        }
+    }
+
+    private static Path onlyMailboxFile()
+    {
+        final List<String> mailboxes = TestWorkers.shmFilesOfThisProcess().stream()
+            .filter(name -> name.contains("-mailbox-")).toList();
+        assertEquals(1, mailboxes.size(), mailboxes.toString());
+        return TestWorkers.SHM.resolve(mailboxes.get(0));
+    }
+}
