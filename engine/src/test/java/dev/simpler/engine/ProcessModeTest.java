@@ -94,7 +94,8 @@ class ProcessModeTest
                 orch.submitSub(fill, new TaskArgs().inout(a).addFloat(2f));
                 final TaskArgs b = new TaskArgs().output(Tensor.of(0, DataType.FLOAT32, N)).addFloat(3f);
                 orch.submitSub(fill, b);
-                final TaskArgs sum = new TaskArgs().input(a).input(b.tensor(0)).output(Tensor.of(0, DataType.FLOAT32, N));
+                final TaskArgs sum = new TaskArgs().input(a).input(b.tensor(0))
+                    .output(Tensor.of(0, DataType.FLOAT32, N));
                 orch.submitSub(add, sum);
                 orch.submitSub(copy, new TaskArgs().input(sum.tensor(2)).outputExisting(result));
             }, null);

@@ -66,11 +66,12 @@ public final class ChildLauncher
     /**
      * Start a child.
      *
-     * @param specFile the serialized {@link ChildSpec}.
+     * @param mailboxFile the child's mailbox.
+     * @param specFile    the serialized {@link ChildSpec}.
      * @return the process.
      * @throws UncheckedIOException when the JVM cannot be started.
      */
-    public Process launch(final Path specFile)
+    public Process launch(final Path mailboxFile, final Path specFile)
     {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -79,6 +80,9 @@ public final class ChildLauncher
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(ChildMain.class.getName());
+        command.add("--mailbox");
+        command.add(mailboxFile.toString());
+        command.add("--spec");
         command.add(specFile.toString());
         try
         {

@@ -28,9 +28,10 @@ import dev.simpler.mailbox.SharedMemoryFile;
  * its worker (the sub callables, or a next-level worker from its factory), reports ready with its pid, then runs
  * tasks from the mailbox until SHUTDOWN, until its parent is gone, or until the mailbox breaks the protocol.
  *
- * <p>Started by the engine as {@code ChildMain <spec file>}. A parent written in another language starts it as
- * {@code ChildMain --mailbox <file> [--region <file>@<engine base address, hex>]... [--callables <class>]
- * [--busy-spin]}, where the class implements {@code Supplier<SubCallable[]>}.
+ * <p>Started by the engine as {@code ChildMain --mailbox <file> --spec <spec file>}. A parent written in another
+ * language starts it as {@code ChildMain --mailbox <file> [--region <file>@<engine base address, hex>]...
+ * [--callables <class>] [--busy-spin]}, where the class implements {@code Supplier<SubCallable[]>}. Once the
+ * mailbox is mapped, every start-up failure is reported through it (status 2 with a message).
  */
 public final class ChildMain
 {
@@ -57,27 +58,33 @@ public final class ChildMain
     /**
      * Run a child.
      *
-     * @param argv a spec file, or the command-line form described on the class.
+     * @param argv the command line described on the class.
      */
     public static void main(final String[] argv)
     {
         final int pid = (int)ProcessHandle.current().pid();
-        final ChildSpec spec;
+        final CommandLine commandLine;
+        final SharedMemoryFile mailboxFile;
         try
         {
-            spec = argv.length == 1 ? readSpec(Path.of(argv[0])) : parseCommandLine(argv);
+            commandLine = parseCommandLine(argv);
+            mailboxFile = SharedMemoryFile.openExisting(Path.of(commandLine.mailboxPath()));
         }
-        catch (final Exception ex)
+        catch (final RuntimeException ex)
         {
-            System.err.println("simpler child " + pid + ": cannot read its start-up spec: " + ex);
+            System.err.println("simpler child " + pid + ": cannot open its mailbox: " + ex);
             System.exit(EXIT_INIT_FAILED);
             return;
         }
-        final SharedMemoryFile mailboxFile = SharedMemoryFile.openExisting(Path.of(spec.mailboxPath()));
         final ChildMain child = new ChildMain(new ChildMailbox(mailboxFile.buffer()));
+        ChildSpec spec = commandLine.spec();
         try
         {
-            child.init(spec);
+            if (commandLine.specPath() != null)
+            {
+                spec = readSpec(Path.of(commandLine.specPath()));
+            }
+            child.init(spec, commandLine.callablesClass());
         }
         catch (final Throwable ex)
         {
@@ -94,13 +101,19 @@ public final class ChildMain
         System.exit(status);
     }
 
-    private void init(final ChildSpec spec) throws Exception
+    @SuppressWarnings("unchecked")
+    private void init(final ChildSpec spec, final String callablesClass) throws Exception
     {
         for (final SharedRegion region : spec.regions())
         {
             regions.map(region);
         }
         callables.addAll(Arrays.asList(spec.callables()));
+        if (callablesClass != null)
+        {
+            callables.addAll(Arrays.asList(((Supplier<SubCallable[]>)Class.forName(callablesClass)
+                .getDeclaredConstructor().newInstance()).get()));
+        }
         if (spec.factory() != null)
         {
             nextLevel = spec.factory().create();
@@ -262,12 +275,12 @@ public final class ChildMain
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private static ChildSpec parseCommandLine(final String[] argv) throws ReflectiveOperationException
+    private static CommandLine parseCommandLine(final String[] argv)
     {
         String mailboxPath = null;
+        String specPath = null;
         final List<SharedRegion> mapped = new ArrayList<>();
-        SubCallable[] subCallables = new SubCallable[0];
+        String callablesClass = null;
         boolean busySpin = false;
         for (int i = 0; i < argv.length; i++)
         {
@@ -276,15 +289,22 @@ public final class ChildMain
                 case "--mailbox":
                     mailboxPath = argv[++i];
                     break;
+                case "--spec":
+                    specPath = argv[++i];
+                    break;
                 case "--region":
-                    final String[] parts = argv[++i].split("@", 2);
-                    final long base = Long.parseUnsignedLong(parts[1].replaceFirst("^0x", ""), 16);
-                    mapped.add(new SharedRegion(parts[0], base, Files.exists(Path.of(parts[0]))
-                        ? Path.of(parts[0]).toFile().length() : 0));
+                    final String region = argv[++i];
+                    final int at = region.lastIndexOf('@');
+                    if (at < 0)
+                    {
+                        throw new IllegalArgumentException("--region takes <file>@<hex base address>: " + region);
+                    }
+                    final String path = region.substring(0, at);
+                    final long base = Long.parseUnsignedLong(region.substring(at + 1).replaceFirst("^0x", ""), 16);
+                    mapped.add(new SharedRegion(path, base, Path.of(path).toFile().length()));
                     break;
                 case "--callables":
-                    subCallables = ((Supplier<SubCallable[]>)Class.forName(argv[++i])
-                        .getDeclaredConstructor().newInstance()).get();
+                    callablesClass = argv[++i];
                     break;
                 case "--busy-spin":
                     busySpin = true;
@@ -298,7 +318,15 @@ public final class ChildMain
             throw new IllegalArgumentException("--mailbox <file> is required");
         }
         final long parentPid = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
-        return new ChildSpec("sub worker", mailboxPath, mapped.toArray(new SharedRegion[0]), subCallables, null,
-            busySpin, parentPid);
+        return new CommandLine(mailboxPath, specPath, new ChildSpec("sub worker", mailboxPath,
+            mapped.toArray(new SharedRegion[0]), new SubCallable[0], null, busySpin, parentPid), callablesClass);
+    }
+
+    /**
+     * What the command line says: the mailbox, then either the engine's spec file or the parts of a spec, and the
+     * class that supplies the sub callables (loaded in init, so that a failure is reported through the mailbox).
+     */
+    private record CommandLine(String mailboxPath, String specPath, ChildSpec spec, String callablesClass)
+    {
     }
 }

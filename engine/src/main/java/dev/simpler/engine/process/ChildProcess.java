@@ -304,7 +304,7 @@ final class ChildProcess
         knownRegions = mapped.length;
         startDeadline = System.nanoTime() + startTimeoutNs;
         state = STARTING;
-        process = launcher.launch(specFile.path());
+        process = launcher.launch(mailboxFile.path(), specFile.path());
     }
 
     private int stepStarting()
