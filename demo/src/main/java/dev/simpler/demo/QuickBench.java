@@ -12,12 +12,13 @@ import dev.simpler.engine.TaskArgs;
 import dev.simpler.engine.Tensor;
 import dev.simpler.engine.WaitStrategy;
 import dev.simpler.engine.Worker;
+import dev.simpler.engine.WorkerMode;
 
 /**
- * A quick harness, not a benchmark suite (that is the JMH {@code perf} module): with one sub worker, the
- * throughput of 100k independent no-op tasks and of a 100k INOUT chain, and the one-task round trip, next to
- * {@link CompletableFuture} on a single-thread executor doing the same in the same JVM. Prints medians of
- * several repetitions.
+ * A quick harness, not a benchmark suite (that is the JMH {@code perf} module): the throughput of 100k
+ * independent no-op tasks and of a 100k INOUT chain, and the one-task round trip, in THREAD mode next to
+ * {@link CompletableFuture} on a single-thread executor, and in PROCESS mode next to a raw shared-memory
+ * ping-pong between two JVMs. Prints medians of several repetitions.
  */
 final class QuickBench
 {
@@ -31,18 +32,36 @@ final class QuickBench
 
     static void main(final String[] args) throws Exception
     {
-        System.out.println("quick harness: 1 sub worker, " + TASKS + " tasks per batch, median of " + REPETITIONS
-            + " batches; round trip over " + ROUND_TRIPS + " runs");
+        System.out.println("quick harness: " + TASKS + " tasks per batch, median of " + REPETITIONS
+            + " batches; round trip over " + ROUND_TRIPS + " runs after as many warm-up runs");
         for (final WaitStrategy strategy : WaitStrategy.values())
         {
-            engine(strategy);
+            engine(WorkerMode.THREAD, 1, strategy);
         }
         completableFuture();
+        for (final WaitStrategy strategy : WaitStrategy.values())
+        {
+            engine(WorkerMode.PROCESS, 1, strategy);
+            engine(WorkerMode.PROCESS, 2, strategy);
+        }
+        final Histogram floor = PingPong.measure();
+        System.out.printf("  %-40s round trip p50 %7.2f us  p99 %7.2f us  p99.9 %7.2f us%n",
+            "raw shared-memory ping-pong, 2 JVMs", floor.getValueAtPercentile(50) / 1e3,
+            floor.getValueAtPercentile(99) / 1e3, floor.getValueAtPercentile(99.9) / 1e3);
     }
 
-    private static void engine(final WaitStrategy strategy)
+    private static void engine(final WorkerMode mode, final int workers, final WaitStrategy strategy)
     {
-        try (Worker worker = Worker.builder().subWorkers(1).heapRingSize(1L << 20).waitStrategy(strategy).build())
+        final int spinners = 1 + workers + (mode == WorkerMode.PROCESS ? 1 : 0);
+        final int cores = Runtime.getRuntime().availableProcessors();
+        if (strategy == WaitStrategy.BUSY_SPIN && spinners > cores)
+        {
+            System.out.printf("  %-40s skipped: %d busy-spinning threads on %d cores%n",
+                mode + ", " + workers + " sub worker(s), " + strategy, spinners, cores);
+            return;
+        }
+        try (Worker worker = Worker.builder().mode(mode).subWorkers(workers).heapRingSize(1L << 20)
+            .waitStrategy(strategy).build())
         {
             final int noop = worker.register(a -> { });
             final Tensor cell = worker.sharedTensor(DataType.INT64, 1);
@@ -64,7 +83,7 @@ final class QuickBench
                 }
             }, null));
             final Histogram roundTrip = roundTrip(() -> worker.run((orch, a) -> orch.submitSub(noop, none), null));
-            report("engine " + strategy, independent, chain, roundTrip);
+            report(mode + ", " + workers + " sub worker(s), " + strategy, independent, chain, roundTrip);
         }
     }
 
@@ -133,7 +152,7 @@ final class QuickBench
 
     private static void report(final String name, final double independent, final double chain, final Histogram rt)
     {
-        System.out.printf("  %-30s independent %,12.0f tasks/s   chain %,12.0f tasks/s   round trip p50 %7.2f us"
+        System.out.printf("  %-40s independent %,12.0f tasks/s   chain %,12.0f tasks/s   round trip p50 %7.2f us"
             + "  p99 %7.2f us  p99.9 %7.2f us%n",
             name, independent, chain,
             rt.getValueAtPercentile(50) / 1e3, rt.getValueAtPercentile(99) / 1e3, rt.getValueAtPercentile(99.9) / 1e3);
