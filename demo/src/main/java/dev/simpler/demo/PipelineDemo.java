@@ -11,12 +11,13 @@ import dev.simpler.engine.TaskArgs;
 import dev.simpler.engine.Tensor;
 import dev.simpler.engine.WaitStrategy;
 import dev.simpler.engine.Worker;
+import dev.simpler.engine.WorkerMode;
 
 /**
- * The main job: a fan-out/fan-in pipeline over heap-ring tensors on several sub workers, run many times. Each
- * run fills an input vector, scales one slice of it per branch in parallel, and sums the branches into a
- * shared result that is checked against a plain Java computation. Prints what ran and the latency percentiles
- * of the tasks (submit to finish) and of whole runs.
+ * The main job: a fan-out/fan-in pipeline over heap-ring tensors on several sub workers, run many times in
+ * THREAD mode and then in PROCESS mode. Each run fills an input vector, scales one slice of it per branch in
+ * parallel, and gathers the branches into a shared result that is checked against a plain Java computation.
+ * Prints what ran and the latency percentiles of the tasks (submit to finish) and of whole runs.
  *
  * <p>{@code bench} as the first argument runs the quick throughput and round-trip harness instead
  * ({@link QuickBench}).
@@ -27,7 +28,7 @@ public final class PipelineDemo
     private static final int LENGTH = 4096;
     private static final int WARMUP_RUNS = 2_000;
     private static final int MEASURED_RUNS = 5_000;
-    /** Tasks per run: fill, the branches, the sum. */
+    /** Tasks per run: fill, the branches, the gather. */
     private static final int TASKS_PER_RUN = BRANCHES + 2;
 
     private PipelineDemo()
@@ -48,7 +49,19 @@ public final class PipelineDemo
             return;
         }
         final int subWorkers = Math.max(2, Math.min(BRANCHES, Runtime.getRuntime().availableProcessors()));
+        System.out.println("simpler-java demo: a fan-out/fan-in pipeline on " + subWorkers + " sub workers");
+        System.out.println("  per run: fill(" + LENGTH + " floats) -> " + BRANCHES + " x scale(slice) -> gather;"
+            + " heap-ring tensors via alloc and auto-allocated OUTPUTs, the result in a shared tensor");
+        for (final WorkerMode mode : WorkerMode.values())
+        {
+            runPipeline(mode, subWorkers);
+        }
+    }
+
+    private static void runPipeline(final WorkerMode mode, final int subWorkers)
+    {
         try (Worker worker = Worker.builder()
+            .mode(mode)
             .subWorkers(subWorkers)
             .heapRingSize(8L << 20)
             .waitStrategy(WaitStrategy.BACKOFF)
@@ -80,12 +93,11 @@ public final class PipelineDemo
                     }
                 }
             }
-            System.out.println("simpler-java demo: fan-out/fan-in pipeline on " + subWorkers + " sub workers");
-            System.out.println("  per run: fill(" + LENGTH + " floats) -> " + BRANCHES + " x scale(slice) -> sum;"
-                + " heap-ring tensors via alloc and auto-allocated OUTPUTs");
-            System.out.println("  runs: " + (WARMUP_RUNS + MEASURED_RUNS) + " (" + WARMUP_RUNS + " warm-up), tasks: "
-                + (long)(WARMUP_RUNS + MEASURED_RUNS) * TASKS_PER_RUN + ", every result checked: OK");
             System.out.println();
+            System.out.println(mode + " mode ("
+                + (mode == WorkerMode.THREAD ? "sub workers are engine threads" : "sub workers are child JVMs")
+                + "): " + (WARMUP_RUNS + MEASURED_RUNS) + " runs (" + WARMUP_RUNS + " warm-up), "
+                + (long)(WARMUP_RUNS + MEASURED_RUNS) * TASKS_PER_RUN + " tasks, every result checked: OK");
             print("task latency, submit -> finish", taskLatency);
             print("run latency, Worker.run round trip", runLatency);
         }
@@ -118,14 +130,14 @@ public final class PipelineDemo
             orch.submitSub(kernels.scale, branch);
             branches.add(branch);
         }
-        final TaskArgs sum = new TaskArgs();
+        final TaskArgs gather = new TaskArgs();
         for (final TaskArgs branch : branches)
         {
-            sum.input(branch.tensor(1));
+            gather.input(branch.tensor(1));
         }
-        sum.outputExisting(result).noDep(finishTimes).addScalar(TASKS_PER_RUN - 1);
+        gather.outputExisting(result).noDep(finishTimes).addScalar(TASKS_PER_RUN - 1);
         stamp(submitTimes, TASKS_PER_RUN - 1);
-        orch.submitSub(kernels.gather, sum);
+        orch.submitSub(kernels.gather, gather);
     }
 
     private static void stamp(final Tensor times, final int task)
