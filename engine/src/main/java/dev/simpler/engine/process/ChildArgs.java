@@ -1,22 +1,29 @@
 package dev.simpler.engine.process;
 
 import dev.simpler.engine.DataType;
-import dev.simpler.engine.TaskArgsView;
 import dev.simpler.engine.Tensor;
+import dev.simpler.engine.scheduler.StoredArgs;
 import dev.simpler.mailbox.ArgsBlobFlyweight;
 import dev.simpler.mailbox.TensorFlyweight;
 
 /**
- * A task's arguments as the child sees them: decoded from the mailbox's args blob, with every tensor address
- * translated into the child's own mapping of the shared files.
+ * Decodes a task's arguments in a child: from the mailbox's args blob into a {@link StoredArgs}, with every
+ * tensor address translated into the child's own mapping of the shared files.
  */
-final class ChildArgs implements TaskArgsView
+final class ChildArgs
 {
-    private Tensor[] tensors = new Tensor[8];
-    private long[] scalars = new long[8];
+    private final StoredArgs args = new StoredArgs();
     private final int[] shape = new int[Tensor.MAX_DIMS];
-    private int tensorCount;
-    private int scalarCount;
+
+    /**
+     * The decoded arguments.
+     *
+     * @return the view handed to the callable.
+     */
+    StoredArgs args()
+    {
+        return args;
+    }
 
     /**
      * Decode a blob.
@@ -29,14 +36,7 @@ final class ChildArgs implements TaskArgsView
     {
         final int tensorTotal = blob.tensorCount();
         final int scalarTotal = blob.scalarCount();
-        if (tensorTotal > tensors.length)
-        {
-            tensors = new Tensor[tensorTotal];
-        }
-        if (scalarTotal > scalars.length)
-        {
-            scalars = new long[scalarTotal];
-        }
+        args.reset(tensorTotal, scalarTotal);
         for (int i = 0; i < tensorTotal; i++)
         {
             final TensorFlyweight record = blob.tensor(i);
@@ -50,50 +50,16 @@ final class ChildArgs implements TaskArgsView
             final long local = regions.translate(onWire.address(), onWire.nbytes());
             if (local < 0)
             {
-                tensorCount = 0;
+                args.reset(0, 0);
                 return "tensor " + i + " is not in shared memory mapped by this child: address=0x"
                     + Long.toHexString(onWire.address()) + ", nbytes=" + onWire.nbytes();
             }
-            tensors[i] = onWire.withAddress(local);
+            args.setTensor(i, onWire.withAddress(local));
         }
         for (int i = 0; i < scalarTotal; i++)
         {
-            scalars[i] = blob.scalar(i);
+            args.setScalar(i, blob.scalar(i));
         }
-        tensorCount = tensorTotal;
-        scalarCount = scalarTotal;
         return null;
-    }
-
-    @Override
-    public int tensorCount()
-    {
-        return tensorCount;
-    }
-
-    @Override
-    public Tensor tensor(final int i)
-    {
-        if (i < 0 || i >= tensorCount)
-        {
-            throw new IndexOutOfBoundsException("tensor index out of range: i=" + i + ", tensorCount=" + tensorCount);
-        }
-        return tensors[i];
-    }
-
-    @Override
-    public int scalarCount()
-    {
-        return scalarCount;
-    }
-
-    @Override
-    public long scalar(final int i)
-    {
-        if (i < 0 || i >= scalarCount)
-        {
-            throw new IndexOutOfBoundsException("scalar index out of range: i=" + i + ", scalarCount=" + scalarCount);
-        }
-        return scalars[i];
     }
 }

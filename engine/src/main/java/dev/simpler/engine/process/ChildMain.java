@@ -196,7 +196,7 @@ public final class ChildMain
         {
             if (nextLevel != null)
             {
-                nextLevel.run(callable, args, new CallConfig(fields.blockDim(), fields.aicpuThreadNum(),
+                nextLevel.run(callable, args.args(), new CallConfig(fields.blockDim(), fields.aicpuThreadNum(),
                     fields.enableProfiling(), fields.enableDumpTensor()));
             }
             else
@@ -209,7 +209,7 @@ public final class ChildMain
                         + callables.size() + " callable(s) registered, ids 0.." + (callables.size() - 1));
                     return;
                 }
-                fn.call(args);
+                fn.call(args.args());
             }
             mailbox.done();
         }

@@ -7,7 +7,8 @@ import dev.simpler.engine.Tensor;
 
 /**
  * The arguments of one task (or one group member) as stored in its slot at submit time, tags stripped. The
- * worker reads them in place through this view. Also carries the member's outcome.
+ * worker reads them in place through this view. Also carries the member's outcome. A PROCESS-mode child
+ * decodes each task from its mailbox into one of these too.
  *
  * <p>Written by the orchestrating thread before the task is published; read by the worker that runs it.
  * The outcome fields are written by that worker before it reports the member finished.
@@ -33,6 +34,25 @@ public final class StoredArgs implements TaskArgsView
     {
         final int tensorTotal = source.tensorCount();
         final int scalarTotal = source.scalarCount();
+        reset(tensorTotal, scalarTotal);
+        for (int i = 0; i < tensorTotal; i++)
+        {
+            tensors[i] = source.tensor(i);
+        }
+        for (int i = 0; i < scalarTotal; i++)
+        {
+            scalars[i] = source.scalar(i);
+        }
+    }
+
+    /**
+     * Make room for a task's arguments to be set one by one with {@link #setTensor} and {@link #setScalar}.
+     *
+     * @param tensorTotal tensor count.
+     * @param scalarTotal scalar count.
+     */
+    public void reset(final int tensorTotal, final int scalarTotal)
+    {
         if (tensorTotal > tensors.length)
         {
             tensors = new Tensor[Math.max(tensorTotal, tensors.length * 2)];
@@ -41,21 +61,24 @@ public final class StoredArgs implements TaskArgsView
         {
             scalars = new long[Math.max(scalarTotal, scalars.length * 2)];
         }
-        for (int i = 0; i < tensorTotal; i++)
-        {
-            tensors[i] = source.tensor(i);
-        }
         if (tensorTotal < tensorCount)
         {
             Arrays.fill(tensors, tensorTotal, tensorCount, null);
         }
-        for (int i = 0; i < scalarTotal; i++)
-        {
-            scalars[i] = source.scalar(i);
-        }
         tensorCount = tensorTotal;
         scalarCount = scalarTotal;
         clearOutcome();
+    }
+
+    /**
+     * Set scalar {@code i}.
+     *
+     * @param i    index.
+     * @param bits the raw bits.
+     */
+    public void setScalar(final int i, final long bits)
+    {
+        scalars[i] = bits;
     }
 
     /**
