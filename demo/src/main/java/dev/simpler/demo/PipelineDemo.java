@@ -56,6 +56,13 @@ public final class PipelineDemo
         {
             runPipeline(mode, subWorkers);
         }
+        System.out.println();
+        System.out.println("simpler-java demo: sub workers and sim chips at L3 (chips run the kernels of the bundled"
+            + " sim runtime through JNI)");
+        for (final WorkerMode mode : WorkerMode.values())
+        {
+            ChipPipeline.run(mode);
+        }
     }
 
     private static void runPipeline(final WorkerMode mode, final int subWorkers)
@@ -161,9 +168,9 @@ public final class PipelineDemo
         }
     }
 
-    private static void print(final String title, final Histogram histogram)
+    static void print(final String title, final Histogram histogram)
     {
-        System.out.printf("  %-38s p50 %8.2f us  p90 %8.2f us  p99 %8.2f us  p99.9 %8.2f us  max %9.2f us%n",
+        System.out.printf("  %-58s p50 %8.2f us  p90 %8.2f us  p99 %8.2f us  p99.9 %8.2f us  max %9.2f us%n",
             title,
             histogram.getValueAtPercentile(50) / 1e3,
             histogram.getValueAtPercentile(90) / 1e3,

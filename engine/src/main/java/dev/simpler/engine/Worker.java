@@ -356,8 +356,11 @@ public final class Worker implements IWorker, AutoCloseable
             validator = TaskValidator.ACCEPT_ALL;
             startThreads(subQueue, nextQueue, scheduler);
         }
+        final TaskValidator nextLevelValidator = config.level == 3
+            ? TaskValidator.CHIP_ARGS.andThen(validator)
+            : validator;
         graph = new GraphBuilder(scheduler, rings, config.allocTimeout, config.subWorkers, config.nextLevel.size(),
-            validator, validator, new Waiter(config.waitStrategy));
+            validator, nextLevelValidator, new Waiter(config.waitStrategy));
         if (processPool != null)
         {
             processPool.start();
