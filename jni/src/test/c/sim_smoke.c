@@ -152,6 +152,7 @@ static float frand(void)
     return (float) ((rng_state >> 8) % 2001) / 100.0f - 10.0f;
 }
 
+/* number of this process's threads named "simpler-sim-*" (the runtime's pool workers) */
 static int count_threads(void)
 {
     DIR *d = opendir("/proc/self/task");
@@ -163,9 +164,20 @@ static int count_threads(void)
     struct dirent *e;
     while ((e = readdir(d)) != NULL)
     {
-        if (e->d_name[0] != '.')
+        if (e->d_name[0] == '.')
         {
-            n++;
+            continue;
+        }
+        char path[300], comm[64] = {0};
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f != NULL)
+        {
+            if (fgets(comm, sizeof comm, f) != NULL && strncmp(comm, "simpler-sim-", 12) == 0)
+            {
+                n++;
+            }
+            fclose(f);
         }
     }
     closedir(d);
@@ -700,7 +712,7 @@ int main(int argc, char **argv)
     }
     int threads_pool = count_threads();
     CHECK(threads_pool > threads0, "no pool threads after big kernels (%d)", threads_pool);
-    printf("threads: start %d, after tiny kernels %d, with pool %d\n", threads0, threads_tiny, threads_pool);
+    printf("pool threads: start %d, after tiny kernels %d, after big kernels %d\n", threads0, threads_tiny, threads_pool);
 
     static const uint32_t mm[][3] = {{1, 1, 1},     {3, 5, 7},    {17, 33, 9},  {64, 64, 64}, {100, 0, 5},
                                      {0, 4, 4},     {5, 4, 0},    {130, 70, 50}, {1, 300, 1000}, {257, 31, 129},

@@ -1,18 +1,23 @@
 package dev.simpler.demo;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import org.HdrHistogram.Histogram;
+import org.agrona.BufferUtil;
 
+import dev.simpler.engine.CallConfig;
 import dev.simpler.engine.DataType;
 import dev.simpler.engine.TaskArgs;
 import dev.simpler.engine.Tensor;
 import dev.simpler.engine.WaitStrategy;
 import dev.simpler.engine.Worker;
+import dev.simpler.engine.WorkerFactory;
 import dev.simpler.engine.WorkerMode;
+import dev.simpler.jni.ChipWorker;
 
 /**
  * A quick harness, not a benchmark suite (that is the JMH {@code perf} module): the throughput of 100k
@@ -44,10 +49,9 @@ final class QuickBench
             engine(WorkerMode.PROCESS, 1, strategy);
             engine(WorkerMode.PROCESS, 2, strategy);
         }
+        chips();
         final Histogram floor = PingPong.measure();
-        System.out.printf("  %-40s round trip p50 %7.2f us  p99 %7.2f us  p99.9 %7.2f us%n",
-            "raw shared-memory ping-pong, 2 JVMs", floor.getValueAtPercentile(50) / 1e3,
-            floor.getValueAtPercentile(99) / 1e3, floor.getValueAtPercentile(99.9) / 1e3);
+        report("raw shared-memory ping-pong, 2 JVMs", floor);
     }
 
     private static void engine(final WorkerMode mode, final int workers, final WaitStrategy strategy)
@@ -85,6 +89,55 @@ final class QuickBench
             final Histogram roundTrip = roundTrip(() -> worker.run((orch, a) -> orch.submitSub(noop, none), null));
             report(mode + ", " + workers + " sub worker(s), " + strategy, independent, chain, roundTrip);
         }
+    }
+
+    private static void chips()
+    {
+        try (ChipWorker direct = ChipWorker.openSim())
+        {
+            direct.setDevice(0);
+            final long add = direct.kernel("add_f32");
+            final ByteBuffer memory = BufferUtil.allocateDirectAligned(3 * 64, 64);
+            final long base = BufferUtil.address(memory);
+            final TaskArgs tiny = new TaskArgs().input(Tensor.of(base, DataType.FLOAT32, 16))
+                .input(Tensor.of(base + 64, DataType.FLOAT32, 16)).output(Tensor.of(base + 128, DataType.FLOAT32, 16));
+            final Histogram directRun = roundTrip(() -> direct.run(add, tiny, CallConfig.DEFAULT));
+            report("tiny add_f32 (16 floats), ChipWorker.run", directRun);
+            for (final WorkerMode mode : WorkerMode.values())
+            {
+                final Worker.Builder builder = Worker.builder().mode(mode).heapRingSize(1L << 20);
+                if (mode == WorkerMode.THREAD)
+                {
+                    builder.nextLevel(direct);
+                }
+                else
+                {
+                    builder.nextLevel((WorkerFactory)() ->
+                    {
+                        final ChipWorker chip = ChipWorker.openSim();
+                        chip.setDevice(0);
+                        return chip;
+                    });
+                }
+                try (Worker worker = builder.build())
+                {
+                    final Tensor shared = worker.sharedTensor(DataType.FLOAT32, 48);
+                    final TaskArgs sharedTiny = new TaskArgs().input(Tensor.of(shared.address(), DataType.FLOAT32, 16))
+                        .input(Tensor.of(shared.address() + 64, DataType.FLOAT32, 16))
+                        .outputExisting(Tensor.of(shared.address() + 128, DataType.FLOAT32, 16));
+                    worker.init();
+                    final Histogram viaEngine = roundTrip(() ->
+                        worker.run((orch, a) -> orch.submitNextLevel(add, sharedTiny, CallConfig.DEFAULT), null));
+                    report("tiny add_f32 through L3, " + mode + ", BACKOFF", viaEngine);
+                }
+            }
+        }
+    }
+
+    private static void report(final String name, final Histogram rt)
+    {
+        System.out.printf("  %-40s round trip p50 %7.2f us  p99 %7.2f us  p99.9 %7.2f us%n", name,
+            rt.getValueAtPercentile(50) / 1e3, rt.getValueAtPercentile(99) / 1e3, rt.getValueAtPercentile(99.9) / 1e3);
     }
 
     private static void completableFuture() throws Exception
