@@ -188,14 +188,15 @@ typedef struct
     int scalars;             /* exact scalar count needed; -1 = any */
     const char *tensor_names[3];
     const char *scalar_names; /* for messages */
+    unsigned outputs;         /* bit i set: the kernel writes tensor i */
 } kernel_desc;
 
 static const kernel_desc KERNELS[] = {
-    {"add_f32", K_ADD, 3, 0, {"a", "b", "out"}, ""},
-    {"mul_f32", K_MUL, 3, 0, {"a", "b", "out"}, ""},
-    {"scale_f32", K_SCALE, 2, 1, {"x", "out", NULL}, "s"},
-    {"matmul_f32", K_MATMUL, 3, 0, {"A", "B", "C"}, ""},
-    {"fail", K_FAIL, -1, -1, {NULL, NULL, NULL}, ""},
+    {"add_f32", K_ADD, 3, 0, {"a", "b", "out"}, "", 1u << 2},
+    {"mul_f32", K_MUL, 3, 0, {"a", "b", "out"}, "", 1u << 2},
+    {"scale_f32", K_SCALE, 2, 1, {"x", "out", NULL}, "s", 1u << 1},
+    {"matmul_f32", K_MATMUL, 3, 0, {"A", "B", "C"}, "", 1u << 2},
+    {"fail", K_FAIL, -1, -1, {NULL, NULL, NULL}, "", 0},
 };
 
 #define SIM_NUM_KERNELS ((int) (sizeof KERNELS / sizeof KERNELS[0]))
@@ -752,6 +753,15 @@ SIM_EXPORT const char *simpler_kernel_name(int index)
         return NULL;
     }
     return KERNELS[index].name;
+}
+
+SIM_EXPORT unsigned simpler_kernel_outputs(int index)
+{
+    if (index < 0 || index >= SIM_NUM_KERNELS)
+    {
+        return 0;
+    }
+    return KERNELS[index].outputs;
 }
 
 SIM_EXPORT const char *simpler_last_error(void)
