@@ -1,0 +1,308 @@
+package dev.simpler.perf;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import dev.simpler.engine.DataType;
+import dev.simpler.engine.Orchestrator;
+import dev.simpler.engine.TaskArgs;
+import dev.simpler.engine.Tensor;
+import dev.simpler.engine.WaitStrategy;
+import dev.simpler.engine.Worker;
+import dev.simpler.engine.WorkerMode;
+
+/**
+ * SPEC §12 throughput rows, in tasks per second ({@value #TASKS} no-op sub tasks per invocation): independent
+ * tasks, an INOUT chain, fan-out/fan-in diamonds (1 → 8 → 1) and groups of two, through the engine in THREAD and
+ * PROCESS mode, next to {@link CompletableFuture} on a single-thread executor (two threads for groups) doing the
+ * same shapes in the same JVM.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {
+    "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+    "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+public class ThroughputBenchmark
+{
+    /** Tasks per benchmark invocation. */
+    public static final int TASKS = 100_000;
+    private static final int FAN_OUT = 8;
+    private static final int DIAMOND_TASKS = FAN_OUT + 2;
+
+    /** An engine with {@link #subWorkers()} sub workers and the shared tensors the shapes use. */
+    @State(Scope.Benchmark)
+    public static class Engine
+    {
+        @Param({"THREAD", "PROCESS"})
+        WorkerMode mode;
+
+        @Param({"BACKOFF"})
+        WaitStrategy strategy;
+
+        Worker worker;
+        int noop;
+        Tensor cell;
+        Tensor[] branches;
+        final TaskArgs none = new TaskArgs();
+
+        /**
+         * Start the engine.
+         */
+        @Setup(Level.Trial)
+        public void start()
+        {
+            worker = Worker.builder().mode(mode).subWorkers(subWorkers()).heapRingSize(1L << 20)
+                .waitStrategy(strategy).build();
+            noop = worker.register(args -> { });
+            cell = worker.sharedTensor(DataType.INT64, 1);
+            branches = new Tensor[FAN_OUT];
+            for (int i = 0; i < FAN_OUT; i++)
+            {
+                branches[i] = worker.sharedTensor(DataType.INT64, 1);
+            }
+            worker.init();
+        }
+
+        /**
+         * Stop the engine.
+         */
+        @TearDown(Level.Trial)
+        public void stop()
+        {
+            worker.close();
+        }
+
+        /**
+         * Sub workers of the engine.
+         *
+         * @return 1, like the single-thread baseline.
+         */
+        protected int subWorkers()
+        {
+            return 1;
+        }
+    }
+
+    /** An engine with two sub workers, for groups of two. */
+    public static class PairEngine extends Engine
+    {
+        @Override
+        protected int subWorkers()
+        {
+            return 2;
+        }
+    }
+
+    /** The baseline executors. */
+    @State(Scope.Benchmark)
+    public static class Baseline
+    {
+        ExecutorService single;
+        ExecutorService pair;
+        final Runnable noop = () -> { };
+        final CompletableFuture<?>[] futures = new CompletableFuture<?>[TASKS];
+        final CompletableFuture<?>[] fan = new CompletableFuture<?>[FAN_OUT];
+
+        /**
+         * Start the executors.
+         */
+        @Setup(Level.Trial)
+        public void start()
+        {
+            single = Executors.newSingleThreadExecutor();
+            pair = Executors.newFixedThreadPool(2);
+        }
+
+        /**
+         * Stop the executors.
+         */
+        @TearDown(Level.Trial)
+        public void stop()
+        {
+            single.shutdownNow();
+            pair.shutdownNow();
+        }
+    }
+
+    /**
+     * Independent no-op tasks.
+     *
+     * @param engine the engine.
+     */
+    @Benchmark
+    @OperationsPerInvocation(TASKS)
+    public void engineIndependent(final Engine engine)
+    {
+        engine.worker.run((orch, e) ->
+        {
+            for (int i = 0; i < TASKS; i++)
+            {
+                orch.submitSub(e.noop, e.none);
+            }
+        }, engine);
+    }
+
+    /**
+     * A chain: every task INOUT on the same tensor, so each waits for the previous one.
+     *
+     * @param engine the engine.
+     */
+    @Benchmark
+    @OperationsPerInvocation(TASKS)
+    public void engineChain(final Engine engine)
+    {
+        engine.worker.run((orch, e) ->
+        {
+            final TaskArgs chained = new TaskArgs().inout(e.cell);
+            for (int i = 0; i < TASKS; i++)
+            {
+                orch.submitSub(e.noop, chained);
+            }
+        }, engine);
+    }
+
+    /**
+     * Diamonds one after another: a source, eight branches that read it, a sink that reads the branches.
+     *
+     * @param engine the engine.
+     */
+    @Benchmark
+    @OperationsPerInvocation(TASKS)
+    public void engineDiamond(final Engine engine)
+    {
+        engine.worker.run(ThroughputBenchmark::diamonds, engine);
+    }
+
+    /**
+     * Groups of two that run on both sub workers at once.
+     *
+     * @param engine the engine.
+     */
+    @Benchmark
+    @OperationsPerInvocation(TASKS)
+    public void engineGroup(final PairEngine engine)
+    {
+        engine.worker.run((orch, e) ->
+        {
+            final List<TaskArgs> pair = List.of(e.none, e.none);
+            for (int i = 0; i < TASKS / 2; i++)
+            {
+                orch.submitSubGroup(e.noop, pair);
+            }
+        }, engine);
+    }
+
+    /**
+     * Independent tasks on a single-thread executor.
+     *
+     * @param baseline the executors.
+     */
+    @Benchmark
+    @OperationsPerInvocation(TASKS)
+    public void completableFutureIndependent(final Baseline baseline)
+    {
+        for (int i = 0; i < TASKS; i++)
+        {
+            baseline.futures[i] = CompletableFuture.runAsync(baseline.noop, baseline.single);
+        }
+        CompletableFuture.allOf(baseline.futures).join();
+    }
+
+    /**
+     * A chain of {@code thenRunAsync} on a single-thread executor.
+     *
+     * @param baseline the executors.
+     */
+    @Benchmark
+    @OperationsPerInvocation(TASKS)
+    public void completableFutureChain(final Baseline baseline)
+    {
+        CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+        for (int i = 0; i < TASKS; i++)
+        {
+            tail = tail.thenRunAsync(baseline.noop, baseline.single);
+        }
+        tail.join();
+    }
+
+    /**
+     * The same diamonds on a single-thread executor.
+     *
+     * @param baseline the executors.
+     */
+    @Benchmark
+    @OperationsPerInvocation(TASKS)
+    public void completableFutureDiamond(final Baseline baseline)
+    {
+        CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
+        for (int d = 0; d < TASKS / DIAMOND_TASKS; d++)
+        {
+            final CompletableFuture<Void> source = previous.thenRunAsync(baseline.noop, baseline.single);
+            for (int b = 0; b < FAN_OUT; b++)
+            {
+                baseline.fan[b] = source.thenRunAsync(baseline.noop, baseline.single);
+            }
+            previous = CompletableFuture.allOf(baseline.fan).thenRunAsync(baseline.noop, baseline.single);
+        }
+        previous.join();
+    }
+
+    /**
+     * Pairs of tasks on a two-thread executor.
+     *
+     * @param baseline the executors.
+     */
+    @Benchmark
+    @OperationsPerInvocation(TASKS)
+    public void completableFutureGroup(final Baseline baseline)
+    {
+        for (int i = 0; i < TASKS; i++)
+        {
+            baseline.futures[i] = CompletableFuture.runAsync(baseline.noop, baseline.pair);
+        }
+        CompletableFuture.allOf(baseline.futures).join();
+    }
+
+    private static void diamonds(final Orchestrator orch, final Engine e)
+    {
+        final TaskArgs source = new TaskArgs().inout(e.cell);
+        final TaskArgs[] branch = new TaskArgs[FAN_OUT];
+        final TaskArgs sink = new TaskArgs();
+        for (int b = 0; b < FAN_OUT; b++)
+        {
+            branch[b] = new TaskArgs().input(e.cell).outputExisting(e.branches[b]);
+            sink.input(e.branches[b]);
+        }
+        sink.inout(e.cell);
+        for (int d = 0; d < TASKS / DIAMOND_TASKS; d++)
+        {
+            orch.submitSub(e.noop, source);
+            for (int b = 0; b < FAN_OUT; b++)
+            {
+                orch.submitSub(e.noop, branch[b]);
+            }
+            orch.submitSub(e.noop, sink);
+        }
+    }
+}
