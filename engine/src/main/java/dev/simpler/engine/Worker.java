@@ -18,6 +18,7 @@ import dev.simpler.engine.scheduler.ReadyQueue;
 import dev.simpler.engine.scheduler.RunReport;
 import dev.simpler.engine.scheduler.Scheduler;
 import dev.simpler.engine.scheduler.SlotTable;
+import dev.simpler.engine.scheduler.TaskSlot;
 import dev.simpler.engine.worker.SubCallableRegistry;
 import dev.simpler.engine.worker.TaskExecutor;
 import dev.simpler.engine.worker.WorkerThread;
@@ -388,14 +389,14 @@ public final class Worker implements IWorker, AutoCloseable
         for (int i = 0; i < config.subWorkers; i++)
         {
             subThreads.add(new WorkerThread("sub worker " + i, subQueue, scheduler, subExecutor,
-                new Waiter(config.waitStrategy)));
+                new Waiter(config.waitStrategy), TaskSlot.KIND_SUB));
         }
         final List<WorkerThread> nextThreads = new ArrayList<>();
         for (int i = 0; i < nextLevel.size(); i++)
         {
             final IWorker target = nextLevel.get(i);
             nextThreads.add(new WorkerThread("next-level worker " + i, nextQueue, scheduler, target::run,
-                new Waiter(config.waitStrategy)));
+                new Waiter(config.waitStrategy), TaskSlot.KIND_NEXT_LEVEL));
         }
         connect(subQueue, subThreads);
         connect(nextQueue, nextThreads);

@@ -242,6 +242,20 @@ public final class Scheduler
      */
     public void memberFinished(final TaskSlot slot, final IntArrayList scratch)
     {
+        memberFinished(slot, scratch, null);
+    }
+
+    /**
+     * A member of a task finished on a worker thread that can run one released consumer itself: the first
+     * single task of the worker's own kind that the completion makes ready is handed to it directly instead of
+     * going through the ready queue, so a chain runs on one thread without a queue hop per task.
+     *
+     * @param slot    the task.
+     * @param scratch the calling thread's own work list.
+     * @param handoff where a released consumer is handed over, or null.
+     */
+    public void memberFinished(final TaskSlot slot, final IntArrayList scratch, final Handoff handoff)
+    {
         if (!slot.memberDone())
         {
             return;
@@ -255,13 +269,49 @@ public final class Scheduler
                 break;
             }
         }
-        complete(slot, outcome, scratch);
+        complete(slot, outcome, scratch, handoff);
         skipCascade(scratch);
+    }
+
+    /**
+     * One released consumer a worker thread will run next itself. Owned by that worker thread.
+     */
+    public static final class Handoff
+    {
+        private final int kind;
+        private int slot = -1;
+
+        /**
+         * A handoff for a worker of one kind.
+         *
+         * @param kind {@link TaskSlot#KIND_SUB} or {@link TaskSlot#KIND_NEXT_LEVEL}.
+         */
+        public Handoff(final int kind)
+        {
+            this.kind = kind;
+        }
+
+        /**
+         * Take the handed-over task, if any.
+         *
+         * @return its slot index, or -1.
+         */
+        public int take()
+        {
+            final int taken = slot;
+            slot = -1;
+            return taken;
+        }
+
+        boolean accepts(final TaskSlot consumer)
+        {
+            return slot == -1 && !consumer.poisoned && consumer.kind == kind && consumer.groupSize == 1;
+        }
     }
 
     // ---------------------------------------------------------------- internals
 
-    private void complete(final TaskSlot slot, final int outcome, final IntArrayList skipped)
+    private void complete(final TaskSlot slot, final int outcome, final IntArrayList skipped, final Handoff handoff)
     {
         slot.outcome = outcome;
         slot.lock();
@@ -278,7 +328,15 @@ public final class Scheduler
             }
             if (consumer.producerDone())
             {
-                becameReady(consumer, skipped);
+                if (handoff != null && handoff.accepts(consumer))
+                {
+                    consumer.setState(TaskSlot.READY);
+                    handoff.slot = consumer.index;
+                }
+                else
+                {
+                    becameReady(consumer, skipped);
+                }
             }
         }
         completions.push(slot);
@@ -300,7 +358,7 @@ public final class Scheduler
     {
         while (!skipped.isEmpty())
         {
-            complete(slots.get(skipped.popInt()), TaskSlot.OUTCOME_SKIPPED, skipped);
+            complete(slots.get(skipped.popInt()), TaskSlot.OUTCOME_SKIPPED, skipped, null);
         }
     }
 

@@ -25,6 +25,7 @@ public final class WorkerThread implements Runnable
     private final Sequence sequence = new Sequence(-1);
     private final Waiter waiter;
     private final IntArrayList scratch = new IntArrayList();
+    private final Scheduler.Handoff handoff;
     private final WakeCondition entryAvailable;
     private final WakeCondition groupAssembled;
     private volatile boolean running = true;
@@ -40,14 +41,17 @@ public final class WorkerThread implements Runnable
      * @param scheduler the scheduler it completes tasks in.
      * @param executor  what it does with a task.
      * @param waiter    how it waits for work.
+     * @param kind      the kind of task it runs, {@link TaskSlot#KIND_SUB} or {@link TaskSlot#KIND_NEXT_LEVEL}.
      */
     public WorkerThread(
         final String name,
         final ReadyQueue queue,
         final Scheduler scheduler,
         final TaskExecutor executor,
-        final Waiter waiter)
+        final Waiter waiter,
+        final int kind)
     {
+        this.handoff = new Scheduler.Handoff(kind);
         this.name = name;
         this.queue = queue;
         this.scheduler = scheduler;
@@ -158,6 +162,11 @@ public final class WorkerThread implements Runnable
                 return;
             }
             runMember(slot, member);
+            // A consumer the last task released to this worker runs here, without a trip through the queue.
+            for (int next = handoff.take(); next != -1 && running; next = handoff.take())
+            {
+                runMember(scheduler.slots().get(next), 0);
+            }
         }
     }
 
@@ -198,6 +207,6 @@ public final class WorkerThread implements Runnable
         {
             args.fail(TaskExecutionException.CALLABLE_THREW, String.valueOf(ex), ex, name);
         }
-        scheduler.memberFinished(slot, scratch);
+        scheduler.memberFinished(slot, scratch, handoff);
     }
 }
