@@ -352,7 +352,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         }
         scopeSlots[depth].addInt(slot.index());
         scheduler.seal(slot);
-        return new SubmitResult(slot.index());
+        return slot.submitResult();
     }
 
     private void wire(final TaskSlot slot, final TensorArgType tag, final long address)

@@ -7,6 +7,7 @@ import org.agrona.collections.IntArrayList;
 import org.agrona.collections.LongArrayList;
 
 import dev.simpler.engine.CallConfig;
+import dev.simpler.engine.SubmitResult;
 import dev.simpler.engine.memory.HeapRing;
 
 /**
@@ -74,6 +75,7 @@ public final class TaskSlot
     }
 
     final int index;
+    private final SubmitResult submitResult;
 
     // Written by the orchestrating thread before the task is published.
     int kind;
@@ -113,6 +115,17 @@ public final class TaskSlot
     TaskSlot(final int index)
     {
         this.index = index;
+        this.submitResult = new SubmitResult(index);
+    }
+
+    /**
+     * What a submit into this slot returns; allocated once with the slot, so submitting allocates nothing.
+     *
+     * @return the result naming this slot.
+     */
+    public SubmitResult submitResult()
+    {
+        return submitResult;
     }
 
     /**
