@@ -60,6 +60,7 @@ public class RoundTripBenchmark
         @Setup(Level.Trial)
         public void start()
         {
+            SpinBudget.check(mode, strategy, 1);
             worker = Worker.builder().mode(mode).subWorkers(1).heapRingSize(1L << 20).waitStrategy(strategy)
                 .build();
             final int noop = worker.register(args -> { });

@@ -72,6 +72,7 @@ public class ThroughputBenchmark
         @Setup(Level.Trial)
         public void start()
         {
+            SpinBudget.check(mode, strategy, subWorkers());
             worker = Worker.builder().mode(mode).subWorkers(subWorkers()).heapRingSize(1L << 20)
                 .waitStrategy(strategy).build();
             noop = worker.register(args -> { });
