@@ -53,6 +53,8 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private final ScopeHandle[] openScopes = new ScopeHandle[MAX_SCOPE_DEPTH + 1];
     private final LongArrayList outputBytes = new LongArrayList();
     private final WakeCondition completionArrived;
+    // The run's own scope is never handed to the user, so one handle serves every run.
+    private final ScopeHandle rootScope = new ScopeHandle(0);
     private Thread owner;
     private int depth = -1;
     private volatile boolean stopping;
@@ -110,7 +112,8 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         scheduler.orchestratorWaiter(waiter);
         scheduler.startRun();
         depth = 0;
-        openScopes[0] = new ScopeHandle(0);
+        rootScope.closed = false;
+        openScopes[0] = rootScope;
     }
 
     /**
