@@ -337,8 +337,8 @@ public final class Worker implements IWorker, AutoCloseable
         }
 
         final SlotTable slots = new SlotTable();
-        final ReadyQueue subQueue = new ReadyQueue("sub", slots, config.readyQueueCapacity);
-        final ReadyQueue nextQueue = new ReadyQueue("next-level", slots, config.readyQueueCapacity);
+        final ReadyQueue subQueue = new ReadyQueue(slots, config.readyQueueCapacity);
+        final ReadyQueue nextQueue = new ReadyQueue(slots, config.readyQueueCapacity);
         final Scheduler scheduler = new Scheduler(slots, subQueue, nextQueue);
         final TaskValidator validator;
         if (config.mode == WorkerMode.PROCESS)

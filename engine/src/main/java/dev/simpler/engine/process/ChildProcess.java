@@ -95,11 +95,6 @@ final class ChildProcess
         this.mailbox = new ParentMailbox(mailboxFile.buffer(), name);
     }
 
-    String name()
-    {
-        return name;
-    }
-
     Sequence sequence()
     {
         return sequence;

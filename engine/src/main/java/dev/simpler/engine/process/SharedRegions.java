@@ -1,8 +1,5 @@
 package dev.simpler.engine.process;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import dev.simpler.mailbox.SharedMemoryFile;
 
 /**
@@ -25,24 +22,6 @@ public final class SharedRegions
         final SharedRegion[] grown = java.util.Arrays.copyOf(current, current.length + 1);
         grown[current.length] = new SharedRegion(file.path().toString(), file.address(), file.length());
         regions = grown;
-    }
-
-    /**
-     * Remove a shared file that is being closed.
-     *
-     * @param file the file.
-     */
-    public synchronized void remove(final SharedMemoryFile file)
-    {
-        final List<SharedRegion> kept = new ArrayList<>();
-        for (final SharedRegion region : regions)
-        {
-            if (!region.path().equals(file.path().toString()))
-            {
-                kept.add(region);
-            }
-        }
-        regions = kept.toArray(new SharedRegion[0]);
     }
 
     /**

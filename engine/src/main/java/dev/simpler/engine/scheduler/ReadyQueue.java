@@ -44,7 +44,6 @@ public final class ReadyQueue
         int member;
     }
 
-    private final String name;
     private final SlotTable slots;
     private final RingBuffer<Entry> ring;
     private final Sequence workSequence = new Sequence(-1);
@@ -55,25 +54,13 @@ public final class ReadyQueue
     /**
      * An empty queue.
      *
-     * @param name     the worker type, for messages.
      * @param slots    the slot table the entries refer to.
      * @param capacity ring entries, a power of two.
      */
-    public ReadyQueue(final String name, final SlotTable slots, final int capacity)
+    public ReadyQueue(final SlotTable slots, final int capacity)
     {
-        this.name = name;
         this.slots = slots;
         this.ring = RingBuffer.createMultiProducer(Entry::new, capacity);
-    }
-
-    /**
-     * Name of the worker type.
-     *
-     * @return the name.
-     */
-    public String name()
-    {
-        return name;
     }
 
     /**
