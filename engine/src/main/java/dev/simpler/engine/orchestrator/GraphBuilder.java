@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
-import org.agrona.collections.IntArrayList;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.LongArrayList;
 
@@ -41,6 +40,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     public static final int HEAP_RING_COUNT = 4;
 
     private static final long MISSING = -1;
+    private static final int COMPLETION_CHECK_MASK = 15;
 
     private final Scheduler scheduler;
     private final HeapRing[] heapRings;
@@ -49,7 +49,6 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private final TaskValidator[] validators;
     private final Waiter waiter;
     private final Long2LongHashMap lastWriter = new Long2LongHashMap(1024, 0.65f, MISSING);
-    private final IntArrayList[] scopeSlots = new IntArrayList[MAX_SCOPE_DEPTH + 1];
     private final ScopeHandle[] openScopes = new ScopeHandle[MAX_SCOPE_DEPTH + 1];
     private final LongArrayList outputBytes = new LongArrayList();
     private final WakeCondition completionArrived;
@@ -57,6 +56,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private final ScopeHandle rootScope = new ScopeHandle(0);
     private Thread owner;
     private int depth = -1;
+    private int submitCount;
     private volatile boolean stopping;
 
     /**
@@ -92,10 +92,6 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         this.validators = new TaskValidator[] {subValidator, nextValidator};
         this.waiter = waiter;
         scheduler.retireListener(this);
-        for (int i = 0; i < scopeSlots.length; i++)
-        {
-            scopeSlots[i] = new IntArrayList();
-        }
         this.completionArrived = () -> stopping || scheduler.hasCompletions();
     }
 
@@ -112,6 +108,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         scheduler.orchestratorWaiter(waiter);
         scheduler.startRun();
         depth = 0;
+        scheduler.openScope(0);
         rootScope.closed = false;
         openScopes[0] = rootScope;
     }
@@ -230,7 +227,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         scheduler.completeAlloc(slot);
         final Tensor tensor = shapeOnly.withAddress(ring.address(slabId));
         recordWriter(slot, tensor.address());
-        scopeSlots[depth].addInt(slot.index());
+        scheduler.holdInScope(slot, depth);
         return tensor;
     }
 
@@ -244,6 +241,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
                 + " deep inside a run: opening depth " + (depth + 1) + " was refused");
         }
         depth++;
+        scheduler.openScope(depth);
         final ScopeHandle scope = new ScopeHandle(depth);
         openScopes[depth] = scope;
         return scope;
@@ -312,7 +310,12 @@ public final class GraphBuilder implements Orchestrator, RetireListener
             }
         }
 
-        takeCompletions();
+        if (slabBytes > 0 || (++submitCount & COMPLETION_CHECK_MASK) == 0 || !scheduler.hasFreeSlot())
+        {
+            // Completions are taken in batches: the completion stack's head is written by the workers, and
+            // reading it on every submit would pull its cache line across cores once per task.
+            takeCompletions();
+        }
         HeapRing ring = null;
         long slabId = -1;
         if (slabBytes > 0)
@@ -353,7 +356,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
                 }
             }
         }
-        scopeSlots[depth].addInt(slot.index());
+        scheduler.holdInScope(slot, depth);
         scheduler.seal(slot);
         return slot.submitResult();
     }
@@ -470,14 +473,9 @@ public final class GraphBuilder implements Orchestrator, RetireListener
 
     private void popScope()
     {
-        final IntArrayList held = scopeSlots[depth];
         openScopes[depth] = null;
         depth--;
-        for (int i = 0, n = held.size(); i < n; i++)
-        {
-            scheduler.releaseScopeHold(held.getInt(i));
-        }
-        held.clear();
+        scheduler.releaseScope(depth + 1);
     }
 
     /** A user scope; closing it releases its hold on the tasks submitted inside it. */

@@ -3,6 +3,7 @@ package dev.simpler.engine.scheduler;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
+import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
@@ -60,7 +61,10 @@ public final class ReadyQueue
     public ReadyQueue(final SlotTable slots, final int capacity)
     {
         this.slots = slots;
-        this.ring = RingBuffer.createMultiProducer(Entry::new, capacity);
+        // Workers wait through their own Waiter, never through the ring, so the ring's wait strategy only matters
+        // for the signal every publish sends: the busy-spin strategy's signal does nothing (the default blocking
+        // strategy would take a lock and notifyAll on every publish).
+        this.ring = RingBuffer.createMultiProducer(Entry::new, capacity, new BusySpinWaitStrategy());
     }
 
     /**

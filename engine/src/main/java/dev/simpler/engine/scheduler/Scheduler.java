@@ -1,5 +1,7 @@
 package dev.simpler.engine.scheduler;
 
+import java.util.Arrays;
+
 import org.agrona.collections.IntArrayList;
 
 import dev.simpler.engine.idle.Waiter;
@@ -16,6 +18,15 @@ import dev.simpler.engine.idle.Waiter;
  * </ul>
  * A task retires once it completed, every consumer wired to it completed, and its scope ended: each of those
  * holds one reference, counted by the orchestrating thread alone.
+ *
+ * <p>A task that completed successfully and holds no heap-ring slab gives up its scope's hold as soon as the
+ * orchestrating thread sees it complete: nothing can observe the difference (a later task that names what it
+ * wrote would not wait for it, and it keeps no memory alive), and its slot is reused while still hot in cache
+ * instead of the run's live set growing with every submit. Tasks that failed or were skipped keep the hold, so
+ * that later readers of what they should have written are skipped too; tasks with a slab keep it, so that the
+ * memory stays valid until the scope ends. Only those join their scope's list (intrusive, through the slots),
+ * so the common task costs no list work at all; each scope opening gets an epoch, which tells a task that
+ * completes after its scope ended that the hold is already gone.
  */
 public final class Scheduler
 {
@@ -25,6 +36,10 @@ public final class Scheduler
     private RetireListener retireListener = slot -> { };
     private final RunReport report = new RunReport();
     private final IntArrayList skipScratch = new IntArrayList();
+    private int[] scopeHead = new int[0];
+    private int[] scopeTail = new int[0];
+    private long[] scopeEpoch = new long[0];
+    private long epochs;
     private int liveSlots;
 
     /**
@@ -102,6 +117,16 @@ public final class Scheduler
     // ---------------------------------------------------------------- orchestrating thread
 
     /**
+     * Whether a slot can be claimed without growing the table.
+     *
+     * @return true when a retired slot is free.
+     */
+    public boolean hasFreeSlot()
+    {
+        return slots.hasFree();
+    }
+
+    /**
      * Claim a slot for a new task; it holds one reference for its scope and waits for nothing yet.
      *
      * @return the slot, in state PENDING.
@@ -121,6 +146,8 @@ public final class Scheduler
         slot.slabId = -1;
         slot.nextCompleted = -1;
         slot.nextOverflow = -1;
+        slot.scopeDepth = -1;
+        slot.scopeListed = false;
         slot.initPendingProducers(1);
         slot.setState(TaskSlot.PENDING);
         return slot;
@@ -192,15 +219,59 @@ public final class Scheduler
     }
 
     /**
-     * The scope that held a task ended.
+     * A scope opened at {@code depth}.
      *
-     * @param slotIndex the task.
+     * @param depth the scope depth, 0 for the run's own scope.
      */
-    public void releaseScopeHold(final int slotIndex)
+    public void openScope(final int depth)
     {
-        final TaskSlot slot = slots.get(slotIndex);
-        slot.refCount--;
-        retireIfDone(slot);
+        if (depth >= scopeHead.length)
+        {
+            growScopes(depth + 1);
+        }
+        scopeEpoch[depth] = ++epochs;
+        scopeHead[depth] = -1;
+        scopeTail[depth] = -1;
+    }
+
+    /**
+     * Put a claimed task under the hold of the scope at {@code depth}, which is open. A task with a heap-ring
+     * slab joins the scope's list at once; any other joins it only if it fails or is skipped while the scope is
+     * still open.
+     *
+     * @param slot  the task.
+     * @param depth the scope depth.
+     */
+    public void holdInScope(final TaskSlot slot, final int depth)
+    {
+        slot.scopeDepth = depth;
+        slot.scopeEpoch = scopeEpoch[depth];
+        if (slot.slabRing != null)
+        {
+            linkIntoScope(slot);
+        }
+    }
+
+    /**
+     * The scope at {@code depth} ended: release its hold on every task in its list, in the order they joined.
+     * Tasks not in the list drop the hold themselves when their completion is seen.
+     *
+     * @param depth the scope depth.
+     */
+    public void releaseScope(final int depth)
+    {
+        int index = scopeHead[depth];
+        scopeEpoch[depth] = 0;
+        scopeHead[depth] = -1;
+        scopeTail[depth] = -1;
+        while (index != -1)
+        {
+            final TaskSlot slot = slots.get(index);
+            index = slot.scopeNext;
+            slot.scopeDepth = -1;
+            slot.refCount--;
+            retireIfDone(slot);
+        }
     }
 
     /**
@@ -256,7 +327,7 @@ public final class Scheduler
      */
     public void memberFinished(final TaskSlot slot, final IntArrayList scratch, final Handoff handoff)
     {
-        if (!slot.memberDone())
+        if (slot.groupSize > 1 && !slot.memberDone())
         {
             return;
         }
@@ -388,7 +459,46 @@ public final class Scheduler
             retireIfDone(producer);
         }
         producers.clear();
+        if (slot.scopeDepth >= 0 && !slot.scopeListed)
+        {
+            if (slot.outcome == TaskSlot.OUTCOME_OK || scopeEpoch[slot.scopeDepth] != slot.scopeEpoch)
+            {
+                slot.scopeDepth = -1;
+                slot.refCount--;
+            }
+            else
+            {
+                linkIntoScope(slot);
+            }
+        }
         retireIfDone(slot);
+    }
+
+    private void linkIntoScope(final TaskSlot slot)
+    {
+        final int depth = slot.scopeDepth;
+        final int tail = scopeTail[depth];
+        slot.scopeListed = true;
+        slot.scopeNext = -1;
+        if (tail == -1)
+        {
+            scopeHead[depth] = slot.index;
+        }
+        else
+        {
+            slots.get(tail).scopeNext = slot.index;
+        }
+        scopeTail[depth] = slot.index;
+    }
+
+    private void growScopes(final int depths)
+    {
+        final int old = scopeHead.length;
+        scopeHead = Arrays.copyOf(scopeHead, depths);
+        scopeTail = Arrays.copyOf(scopeTail, depths);
+        scopeEpoch = Arrays.copyOf(scopeEpoch, depths);
+        Arrays.fill(scopeHead, old, depths, -1);
+        Arrays.fill(scopeTail, old, depths, -1);
     }
 
     private void retireIfDone(final TaskSlot slot)
@@ -402,7 +512,6 @@ public final class Scheduler
                 slot.members[i].release();
             }
             slot.consumers.clear();
-            slot.config = null;
             slot.setState(TaskSlot.FREE);
             slots.release(slot);
             liveSlots--;

@@ -55,6 +55,16 @@ public final class SlotTable
     }
 
     /**
+     * Whether a slot is free.
+     *
+     * @return true when {@link #claim()} will not grow the table.
+     */
+    boolean hasFree()
+    {
+        return !freeSlots.isEmpty();
+    }
+
+    /**
      * Take a free slot, growing the table when none is free.
      *
      * @return the slot.

@@ -10,6 +10,9 @@ import dev.simpler.engine.Tensor;
  * worker reads them in place through this view. Also carries the member's outcome. A PROCESS-mode child
  * decodes each task from its mailbox into one of these too.
  *
+ * <p>Reference fields are only stored when they change: these objects live long (old generation), and every
+ * reference store into them costs the garbage collector a card mark and later a refinement pass.
+ *
  * <p>Written by the orchestrating thread before the task is published; read by the worker that runs it.
  * The outcome fields are written by that worker before it reports the member finished.
  */
@@ -35,9 +38,14 @@ public final class StoredArgs implements TaskArgsView
         final int tensorTotal = source.tensorCount();
         final int scalarTotal = source.scalarCount();
         reset(tensorTotal, scalarTotal);
+        final Tensor[] stored = tensors;
         for (int i = 0; i < tensorTotal; i++)
         {
-            tensors[i] = source.tensor(i);
+            final Tensor t = source.tensor(i);
+            if (stored[i] != t)
+            {
+                stored[i] = t;
+            }
         }
         for (int i = 0; i < scalarTotal; i++)
         {
@@ -89,7 +97,10 @@ public final class StoredArgs implements TaskArgsView
      */
     public void setTensor(final int i, final Tensor t)
     {
-        tensors[i] = t;
+        if (tensors[i] != t)
+        {
+            tensors[i] = t;
+        }
     }
 
     /**
@@ -128,7 +139,8 @@ public final class StoredArgs implements TaskArgsView
 
     void release()
     {
-        Arrays.fill(tensors, 0, tensorCount, null);
+        // The tensor references stay until the slot is reused: a task in a hot slot mostly names the same
+        // tensors as the one before, and an unchanged reference is not stored again (no GC card mark).
         tensorCount = 0;
         scalarCount = 0;
         clearOutcome();

@@ -111,6 +111,10 @@ public final class TaskSlot
     boolean completionSeen;
     HeapRing slabRing;
     long slabId = -1;
+    int scopeDepth = -1;
+    long scopeEpoch;
+    boolean scopeListed;
+    int scopeNext = -1;
 
     TaskSlot(final int index)
     {
@@ -150,7 +154,11 @@ public final class TaskSlot
     {
         kind = taskKind;
         callable = taskCallable;
-        config = taskConfig;
+        if (config != taskConfig)
+        {
+            // Reference stores into long-lived slots cost a GC card mark each; skip the store when it is the same.
+            config = taskConfig;
+        }
         groupSize = size;
         ensureMembers(size);
         initGroup(size);
