@@ -11,6 +11,7 @@ import com.lmax.disruptor.Sequence;
 import dev.simpler.engine.idle.Waiter;
 import dev.simpler.engine.memory.HeapRing;
 import dev.simpler.engine.orchestrator.GraphBuilder;
+import dev.simpler.engine.orchestrator.RunAssist;
 import dev.simpler.engine.orchestrator.TaskValidator;
 import dev.simpler.engine.process.ProcessPool;
 import dev.simpler.engine.process.SharedRegions;
@@ -361,7 +362,8 @@ public final class Worker implements IWorker, AutoCloseable
             ? TaskValidator.CHIP_ARGS.andThen(validator)
             : validator;
         graph = new GraphBuilder(scheduler, rings, config.allocTimeout, config.subWorkers, config.nextLevel.size(),
-            validator, nextLevelValidator, new Waiter(config.waitStrategy));
+            validator, nextLevelValidator, new Waiter(config.waitStrategy),
+            processPool != null ? processPool.runAssist() : RunAssist.NONE);
         if (processPool != null)
         {
             processPool.start();

@@ -364,6 +364,41 @@ class SchedulingTest
         }
     }
 
+    /**
+     * The orchestrating thread drives PROCESS-mode mailboxes while it waits; when it instead runs long user code
+     * without calling the engine, a chain must still progress (the driver thread takes over).
+     */
+    @ParameterizedTest
+    @MethodSource("dev.simpler.engine.TestWorkers#modes")
+    @Timeout(value = 60, threadMode = SEPARATE_THREAD)
+    void chainProgressesWhileTheOrchestrationFunctionIsBusy(final WorkerMode mode)
+    {
+        final int length = 50;
+        try (Worker worker = start(builder(mode).subWorkers(1)))
+        {
+            final int append = worker.register(Kernels.APPEND_TO_LOG);
+            final Tensor log = worker.sharedTensor(DataType.INT32, 1 + length);
+            Kernels.zero(log);
+            worker.run((orch, ignored) ->
+            {
+                for (int i = 0; i < length; i++)
+                {
+                    orch.submitSub(append, new TaskArgs().inout(log).addScalar(i));
+                }
+                // Busy with user work that never calls the engine: only the engine's own threads can finish
+                // the chain, whose every step needs the completion of the one before.
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TestWorkers.LATCH_SECONDS);
+                while (log.buffer().getIntVolatile(0) < length)
+                {
+                    assertTrue(System.nanoTime() - deadline < 0, "the chain stalled at "
+                        + log.buffer().getIntVolatile(0) + " of " + length + " while the caller was busy");
+                    Thread.onSpinWait();
+                }
+            }, null);
+            assertEquals(length, log.buffer().getInt(0));
+        }
+    }
+
     private static void assertMessageNames(final RuntimeException failure, final String... values)
     {
         assertTrue(failure != null, "no exception");

@@ -28,9 +28,9 @@ final class SpinBudget
         {
             return;
         }
-        // The caller spins in Worker.run; THREAD mode adds a thread per worker, PROCESS mode the driver thread
-        // and a child per worker.
-        final int spinners = 1 + subWorkers + (mode == WorkerMode.PROCESS ? 1 : 0);
+        // The caller spins in Worker.run; THREAD mode adds a thread per worker, PROCESS mode a child per worker
+        // (the caller drives the mailboxes while it waits; the driver thread parks during runs).
+        final int spinners = 1 + subWorkers;
         final int cores = Runtime.getRuntime().availableProcessors();
         if (spinners > cores)
         {

@@ -25,6 +25,7 @@ public final class Waiter
     private final boolean busySpin;
     private volatile Thread owner;
     private volatile boolean parked;
+    private volatile boolean wakeupsSuppressed;
     private int idleCount;
 
     /**
@@ -144,6 +145,17 @@ public final class Waiter
     }
 
     /**
+     * Ignore {@link #wake()} and {@link #wakeAll} while the owner is known not to be needed (another thread does
+     * its work), so that wakers do not pay for an unpark.
+     *
+     * @param suppressed true to ignore wake-ups, false to honour them again.
+     */
+    public void suppressWakeups(final boolean suppressed)
+    {
+        wakeupsSuppressed = suppressed;
+    }
+
+    /**
      * Unpark the owning thread unconditionally; used on shutdown.
      */
     public void interruptWait()
@@ -157,7 +169,7 @@ public final class Waiter
 
     private void wakeIfParked()
     {
-        if (parked)
+        if (parked && !wakeupsSuppressed)
         {
             final Thread thread = owner;
             if (thread != null)

@@ -41,6 +41,8 @@ public final class GraphBuilder implements Orchestrator, RetireListener
 
     private static final long MISSING = -1;
     private static final int COMPLETION_CHECK_MASK = 15;
+    // Longest park of a waiting orchestrating thread while work in flight progresses only when it assists.
+    private static final long ASSISTED_PARK_NS = 20_000L;
 
     private final Scheduler scheduler;
     private final HeapRing[] heapRings;
@@ -48,6 +50,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private final int[] poolSizes;
     private final TaskValidator[] validators;
     private final Waiter waiter;
+    private final RunAssist assist;
     private final Long2LongHashMap lastWriter = new Long2LongHashMap(1024, 0.65f, MISSING);
     private final ScopeHandle[] openScopes = new ScopeHandle[MAX_SCOPE_DEPTH + 1];
     private final LongArrayList outputBytes = new LongArrayList();
@@ -70,6 +73,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
      * @param subValidator  submit-time check of sub tasks.
      * @param nextValidator submit-time check of next-level tasks.
      * @param waiter        how the orchestrating thread waits.
+     * @param assist        what the orchestrating thread does for the engine instead of waiting.
      */
     public GraphBuilder(
         final Scheduler scheduler,
@@ -79,7 +83,8 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         final int nextLevelPool,
         final TaskValidator subValidator,
         final TaskValidator nextValidator,
-        final Waiter waiter)
+        final Waiter waiter,
+        final RunAssist assist)
     {
         if (heapRings.length != HEAP_RING_COUNT)
         {
@@ -91,6 +96,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         this.poolSizes = new int[] {subPool, nextLevelPool};
         this.validators = new TaskValidator[] {subValidator, nextValidator};
         this.waiter = waiter;
+        this.assist = assist;
         scheduler.retireListener(this);
         this.completionArrived = () -> stopping || scheduler.hasCompletions();
     }
@@ -111,6 +117,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         scheduler.openScope(0);
         rootScope.closed = false;
         openScopes[0] = rootScope;
+        assist.beginRun();
     }
 
     /**
@@ -134,6 +141,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         finally
         {
             owner = null;
+            assist.endRun();
         }
     }
 
@@ -160,13 +168,13 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     {
         while (scheduler.liveSlots() > 0)
         {
-            if (scheduler.processCompletions() > 0)
+            if (scheduler.processCompletions() > 0 || assist.assist() > 0)
             {
                 waiter.reset();
                 continue;
             }
             checkNotStopping();
-            waiter.idle(completionArrived);
+            waiter.idle(completionArrived, assist.needsAssist() ? ASSISTED_PARK_NS : Long.MAX_VALUE);
         }
     }
 
@@ -358,6 +366,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         }
         scheduler.holdInScope(slot, depth);
         scheduler.seal(slot);
+        assist.assist();
         return slot.submitResult();
     }
 
@@ -409,7 +418,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         waiter.reset();
         while ((slabId = ring.tryAllocate(bytes)) < 0)
         {
-            if (scheduler.processCompletions() > 0)
+            if (scheduler.processCompletions() > 0 || assist.assist() > 0)
             {
                 final long free = ring.freeBytes();
                 if (free > lastFree)
@@ -429,7 +438,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
                     + "the live slabs belong to tasks whose scope is still open or that have not completed: "
                     + "close scopes earlier or raise heapRingSize");
             }
-            waiter.idle(completionArrived, remaining);
+            waiter.idle(completionArrived, assist.needsAssist() ? Math.min(remaining, ASSISTED_PARK_NS) : remaining);
         }
         return slabId;
     }

@@ -1,37 +1,71 @@
 package dev.simpler.engine.process;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.simpler.engine.idle.Waiter;
 import dev.simpler.engine.idle.WakeCondition;
+import dev.simpler.engine.orchestrator.RunAssist;
 
 /**
- * The one thread that drives every PROCESS-mode child of a Worker: a duty cycle that steps each child's state
- * machine (claim ready tasks, write mailboxes, poll for completions) and checks every millisecond that the
- * children are alive. However many children there are, the engine has one such thread.
+ * Drives every PROCESS-mode child of a Worker: a duty cycle that steps each child's state machine (claim ready
+ * tasks, write mailboxes, poll for completions) and checks every millisecond that the children are alive.
  *
- * <p>While no task is in flight it waits through its {@link Waiter}, woken when a task is published. While
- * tasks are in flight it cannot be woken from another process, so after spinning and yielding it parks for
- * short periods only.
+ * <p>Two threads can run the duty cycle, one at a time (a try-lock decides): the driver thread this class
+ * starts, and the thread inside {@code Worker.run} (through {@link RunAssist}), which runs it right after each
+ * submit and whenever it would otherwise wait. While a run is in progress and its thread keeps assisting, the
+ * driver thread stays parked as a backup and publishes do not wake it: a round trip is then the orchestrating
+ * thread writing a mailbox and polling it, with no hand-off between threads, and a busy-spinning engine on a
+ * 2-core machine spins two threads (the caller and one child), not three. When the orchestrating thread stops
+ * assisting for a while (it runs long user code between submits) the driver thread drives until it returns.
+ *
+ * <p>Outside runs no task is in flight; the driver thread only watches the children, woken by publishes.
+ * Children cannot be woken from another process, so while tasks are in flight a driver that finds nothing to do
+ * spins, then yields, then parks for short periods only.
  */
-public final class ProcessDriver implements Runnable
+public final class ProcessDriver implements Runnable, RunAssist
 {
     private static final long LIVENESS_INTERVAL_NS = 1_000_000L;
     private static final long IN_FLIGHT_PARK_NS = 20_000L;
+    private static final long BACKUP_PARK_NS = 50_000L;
     private static final int IN_FLIGHT_SPINS = 2_000;
     private static final int IN_FLIGHT_YIELDS = 200;
+    private static final VarHandle DRIVING;
+
+    static
+    {
+        try
+        {
+            DRIVING = MethodHandles.lookup().findVarHandle(ProcessDriver.class, "driving", int.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
 
     private final ChildProcess[] children;
     private final Waiter waiter;
+    private final boolean busySpin;
     private final WakeCondition stopRequested = () -> !this.running;
     private volatile boolean running = true;
+    @SuppressWarnings("unused")
+    private volatile int driving;
+    private volatile boolean callerInRun;
+    private volatile long assists;
+    private volatile boolean inFlight;
+    // Guarded by the driving lock.
+    private boolean closed;
+    private long nextLivenessCheck = System.nanoTime() + LIVENESS_INTERVAL_NS;
     private Thread thread;
 
-    ProcessDriver(final List<ChildProcess> children, final Waiter waiter)
+    ProcessDriver(final List<ChildProcess> children, final Waiter waiter, final boolean busySpin)
     {
         this.children = children.toArray(new ChildProcess[0]);
         this.waiter = waiter;
+        this.busySpin = busySpin;
     }
 
     /**
@@ -48,7 +82,7 @@ public final class ProcessDriver implements Runnable
     }
 
     /**
-     * Stop the thread and wait for it.
+     * Stop the thread, wait for it, then keep any assisting thread from driving again.
      *
      * @param timeoutMs how long to wait.
      */
@@ -67,39 +101,73 @@ public final class ProcessDriver implements Runnable
                 Thread.currentThread().interrupt();
             }
         }
+        final long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        while (!DRIVING.compareAndSet(this, 0, 1))
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        closed = true;
+        DRIVING.setRelease(this, 0);
     }
+
+    // ---------------------------------------------------------------- RunAssist (the orchestrating thread)
+
+    @Override
+    public void beginRun()
+    {
+        callerInRun = true;
+        waiter.suppressWakeups(true);
+    }
+
+    @Override
+    public int assist()
+    {
+        assists++;
+        return tryDrive();
+    }
+
+    @Override
+    public boolean needsAssist()
+    {
+        return inFlight;
+    }
+
+    @Override
+    public void endRun()
+    {
+        callerInRun = false;
+        waiter.suppressWakeups(false);
+        if (inFlight)
+        {
+            waiter.interruptWait();
+        }
+    }
+
+    // ---------------------------------------------------------------- the driver thread
 
     @Override
     public void run()
     {
-        long nextLivenessCheck = System.nanoTime() + LIVENESS_INTERVAL_NS;
         int quietInFlight = 0;
+        long seenAssists = -1;
         while (running)
         {
-            int work = 0;
-            boolean inFlight = false;
-            for (final ChildProcess child : children)
+            if (callerInRun)
             {
-                try
+                final long now = assists;
+                if (now != seenAssists)
                 {
-                    work += child.doWork();
-                }
-                catch (final Throwable ex)
-                {
-                    child.crashed(ex);
-                    work++;
-                }
-                inFlight |= child.hasTaskInFlight() || child.isStarting();
-            }
-            final long now = System.nanoTime();
-            if (now - nextLivenessCheck >= 0)
-            {
-                nextLivenessCheck = now + LIVENESS_INTERVAL_NS;
-                for (final ChildProcess child : children)
-                {
-                    child.checkAlive();
+                    // The orchestrating thread is driving: stay out of its way, look again later.
+                    seenAssists = now;
+                    LockSupport.parkNanos(this, BACKUP_PARK_NS);
+                    continue;
                 }
             }
+            final int work = tryDrive();
             if (work > 0)
             {
                 waiter.reset();
@@ -112,14 +180,70 @@ public final class ProcessDriver implements Runnable
             else
             {
                 quietInFlight = 0;
-                waiter.idle(stopRequested, LIVENESS_INTERVAL_NS);
+                if (callerInRun)
+                {
+                    LockSupport.parkNanos(this, BACKUP_PARK_NS);
+                }
+                else
+                {
+                    waiter.idle(stopRequested, LIVENESS_INTERVAL_NS);
+                }
             }
         }
     }
 
+    private int tryDrive()
+    {
+        if (!DRIVING.compareAndSet(this, 0, 1))
+        {
+            return 0;
+        }
+        try
+        {
+            return closed ? 0 : dutyCycle();
+        }
+        finally
+        {
+            DRIVING.setRelease(this, 0);
+        }
+    }
+
+    private int dutyCycle()
+    {
+        int work = 0;
+        boolean anyInFlight = false;
+        for (final ChildProcess child : children)
+        {
+            try
+            {
+                work += child.doWork();
+            }
+            catch (final Throwable ex)
+            {
+                child.crashed(ex);
+                work++;
+            }
+            anyInFlight |= child.hasTaskInFlight() || child.isStarting();
+        }
+        if (inFlight != anyInFlight)
+        {
+            inFlight = anyInFlight;
+        }
+        final long now = System.nanoTime();
+        if (now - nextLivenessCheck >= 0)
+        {
+            nextLivenessCheck = now + LIVENESS_INTERVAL_NS;
+            for (final ChildProcess child : children)
+            {
+                child.checkAlive();
+            }
+        }
+        return work;
+    }
+
     private void idleInFlight(final int quietIterations)
     {
-        if (waiter.isBusySpin() || quietIterations < IN_FLIGHT_SPINS)
+        if (quietIterations < IN_FLIGHT_SPINS || (busySpin && !callerInRun))
         {
             Thread.onSpinWait();
         }

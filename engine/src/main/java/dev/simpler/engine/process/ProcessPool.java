@@ -11,6 +11,7 @@ import dev.simpler.engine.Tensor;
 import dev.simpler.engine.WaitStrategy;
 import dev.simpler.engine.WorkerFactory;
 import dev.simpler.engine.idle.Waiter;
+import dev.simpler.engine.orchestrator.RunAssist;
 import dev.simpler.engine.orchestrator.TaskValidator;
 import dev.simpler.engine.scheduler.ReadyQueue;
 import dev.simpler.engine.scheduler.Scheduler;
@@ -64,7 +65,9 @@ public final class ProcessPool implements AutoCloseable
     {
         this.workerId = workerId;
         this.regions = regions;
-        this.driverWaiter = new Waiter(strategy);
+        // Outside runs nothing is in flight and the driver only watches the children, so it never busy-spins
+        // idle; inside runs the orchestrating thread drives (see ProcessDriver).
+        this.driverWaiter = new Waiter(WaitStrategy.BACKOFF);
         final ChildLauncher launcher = new ChildLauncher(jvmOptions);
         final boolean busySpin = strategy == WaitStrategy.BUSY_SPIN;
         final long timeoutNs = startTimeout.toNanos();
@@ -88,6 +91,17 @@ public final class ProcessPool implements AutoCloseable
         }
         connect(subQueue, subChildren);
         connect(nextQueue, nextChildren);
+        driver = new ProcessDriver(all(), driverWaiter, busySpin);
+    }
+
+    /**
+     * What the orchestrating thread does for the children while it is inside a run: drive their mailboxes.
+     *
+     * @return the driver, as a {@link RunAssist}.
+     */
+    public RunAssist runAssist()
+    {
+        return driver;
     }
 
     /**
@@ -107,7 +121,6 @@ public final class ProcessPool implements AutoCloseable
         {
             child.awaitReady();
         }
-        driver = new ProcessDriver(all, driverWaiter);
         driver.start("simpler-" + workerId + "-children");
     }
 
@@ -131,7 +144,6 @@ public final class ProcessPool implements AutoCloseable
         if (driver != null)
         {
             driver.stop(SHUTDOWN_TIMEOUT_MS);
-            driver = null;
         }
         for (final ChildProcess child : all())
         {
