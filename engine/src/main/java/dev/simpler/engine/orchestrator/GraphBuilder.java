@@ -168,7 +168,9 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     {
         while (scheduler.liveSlots() > 0)
         {
-            if (scheduler.processCompletions() > 0 || assist.assist() > 0)
+            // Assist first: work handed to a child runs while the completions are processed here.
+            final int assisted = assist.assist();
+            if (scheduler.processCompletions() + assisted > 0)
             {
                 waiter.reset();
                 continue;

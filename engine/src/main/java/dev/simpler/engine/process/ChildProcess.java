@@ -33,6 +33,8 @@ import dev.simpler.mailbox.SharedMemoryFile;
  */
 final class ChildProcess
 {
+    private static final int MAX_STEPS_PER_CALL = 3;
+
     private static final int STARTING = 0;
     private static final int IDLE = 1;
     private static final int CLAIMED = 2;
@@ -164,6 +166,23 @@ final class ChildProcess
      * @return how much work was done, 0 when nothing changed.
      */
     int doWork()
+    {
+        // A finished task and the dispatch of the next one in the same call: the child is idle in between, and in
+        // BACKOFF mode an idle child soon parks.
+        int work = 0;
+        for (int step = 0; step < MAX_STEPS_PER_CALL; step++)
+        {
+            final int done = step();
+            if (done == 0)
+            {
+                break;
+            }
+            work += done;
+        }
+        return work;
+    }
+
+    private int step()
     {
         switch (state)
         {

@@ -29,7 +29,8 @@ public final class ProcessDriver implements Runnable, RunAssist
 {
     private static final long LIVENESS_INTERVAL_NS = 1_000_000L;
     private static final long IN_FLIGHT_PARK_NS = 20_000L;
-    private static final long BACKUP_PARK_NS = 50_000L;
+    private static final long MIN_BACKUP_PARK_NS = 50_000L;
+    private static final long MAX_BACKUP_PARK_NS = 1_000_000L;
     private static final int IN_FLIGHT_SPINS = 2_000;
     private static final int IN_FLIGHT_YIELDS = 200;
     private static final VarHandle DRIVING;
@@ -154,6 +155,7 @@ public final class ProcessDriver implements Runnable, RunAssist
     {
         int quietInFlight = 0;
         long seenAssists = -1;
+        long backupParkNs = MIN_BACKUP_PARK_NS;
         while (running)
         {
             if (callerInRun)
@@ -161,11 +163,14 @@ public final class ProcessDriver implements Runnable, RunAssist
                 final long now = assists;
                 if (now != seenAssists)
                 {
-                    // The orchestrating thread is driving: stay out of its way, look again later.
+                    // The orchestrating thread is driving: stay out of its way, and look less often the longer
+                    // it keeps driving (every wake-up of this thread takes CPU from the two that work).
                     seenAssists = now;
-                    LockSupport.parkNanos(this, BACKUP_PARK_NS);
+                    LockSupport.parkNanos(this, backupParkNs);
+                    backupParkNs = Math.min(MAX_BACKUP_PARK_NS, backupParkNs * 2);
                     continue;
                 }
+                backupParkNs = MIN_BACKUP_PARK_NS;
             }
             final int work = tryDrive();
             if (work > 0)
@@ -182,7 +187,7 @@ public final class ProcessDriver implements Runnable, RunAssist
                 quietInFlight = 0;
                 if (callerInRun)
                 {
-                    LockSupport.parkNanos(this, BACKUP_PARK_NS);
+                    LockSupport.parkNanos(this, MIN_BACKUP_PARK_NS);
                 }
                 else
                 {
