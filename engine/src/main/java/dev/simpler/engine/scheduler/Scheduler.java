@@ -137,15 +137,17 @@ public final class Scheduler
         liveSlots++;
         slot.refCount = 1;
         slot.completionSeen = false;
-        slot.poisoned = false;
-        slot.outcome = TaskSlot.OUTCOME_OK;
+        // Only what this thread owns, or what must read as fresh before the task is published, is reset here:
+        // the consumer list is emptied by the thread that completes the task, the outcome is written when it
+        // completes, and the stack links when it is pushed, so the lines the workers write are not pulled back.
+        if (slot.poisoned)
+        {
+            slot.poisoned = false;
+        }
         slot.producers.clear();
-        slot.consumers.clear();
         slot.writtenAddresses.clear();
         slot.slabRing = null;
         slot.slabId = -1;
-        slot.nextCompleted = -1;
-        slot.nextOverflow = -1;
         slot.scopeDepth = -1;
         slot.scopeListed = false;
         slot.initPendingProducers(1);
@@ -212,6 +214,7 @@ public final class Scheduler
     public void completeAlloc(final TaskSlot slot)
     {
         slot.kind = TaskSlot.KIND_ALLOC;
+        slot.outcome = TaskSlot.OUTCOME_OK;
         slot.groupSize = 0;
         slot.initPendingProducers(0);
         slot.setState(TaskSlot.COMPLETED);
@@ -410,6 +413,8 @@ public final class Scheduler
                 }
             }
         }
+        // Frozen since COMPLETED was set under the lock: empty it here, while its lines are in this cache.
+        consumers.clear();
         completions.push(slot);
     }
 
@@ -511,7 +516,6 @@ public final class Scheduler
             {
                 slot.members[i].release();
             }
-            slot.consumers.clear();
             slot.setState(TaskSlot.FREE);
             slots.release(slot);
             liveSlots--;

@@ -141,9 +141,11 @@ public final class StoredArgs implements TaskArgsView
     {
         // The tensor references stay until the slot is reused: a task in a hot slot mostly names the same
         // tensors as the one before, and an unchanged reference is not stored again (no GC card mark).
-        tensorCount = 0;
-        scalarCount = 0;
-        clearOutcome();
+        // Counts and outcome are rewritten when the slot is next used; only a failure's references are dropped now.
+        if (errorCode != 0)
+        {
+            clearOutcome();
+        }
     }
 
     @Override
