@@ -175,7 +175,7 @@ public final class Scheduler
         {
             if (producer.state() < TaskSlot.COMPLETED)
             {
-                producer.consumers.addInt(consumer.index);
+                producer.addConsumer(consumer.index);
                 consumer.addPendingProducer();
             }
             else if (producer.outcome != TaskSlot.OUTCOME_OK)
@@ -392,30 +392,46 @@ public final class Scheduler
         slot.setState(TaskSlot.COMPLETED);
         slot.unlock();
         final boolean poison = outcome != TaskSlot.OUTCOME_OK;
-        final IntArrayList consumers = slot.consumers;
-        for (int i = 0, n = consumers.size(); i < n; i++)
+        // Frozen since COMPLETED was set under the lock. The first consumer sits in the slot itself, so a chain
+        // reads no list at all; the list is emptied here, while its lines are in this cache.
+        final int first = slot.firstConsumer;
+        if (first != -1)
         {
-            final TaskSlot consumer = slots.get(consumers.getInt(i));
-            if (poison)
+            slot.firstConsumer = -1;
+            release(slots.get(first), poison, skipped, handoff);
+            if (slot.moreConsumers)
             {
-                consumer.poisoned = true;
-            }
-            if (consumer.producerDone())
-            {
-                if (handoff != null && handoff.accepts(consumer))
+                slot.moreConsumers = false;
+                final IntArrayList more = slot.consumers;
+                for (int i = 0, n = more.size(); i < n; i++)
                 {
-                    consumer.setState(TaskSlot.READY);
-                    handoff.slot = consumer.index;
+                    release(slots.get(more.getInt(i)), poison, skipped, handoff);
                 }
-                else
-                {
-                    becameReady(consumer, skipped);
-                }
+                more.clear();
             }
         }
-        // Frozen since COMPLETED was set under the lock: empty it here, while its lines are in this cache.
-        consumers.clear();
         completions.push(slot);
+    }
+
+    private void release(
+        final TaskSlot consumer, final boolean poison, final IntArrayList skipped, final Handoff handoff)
+    {
+        if (poison)
+        {
+            consumer.poisoned = true;
+        }
+        if (consumer.producerDone())
+        {
+            if (handoff != null && handoff.accepts(consumer))
+            {
+                consumer.setState(TaskSlot.READY);
+                handoff.slot = consumer.index;
+            }
+            else
+            {
+                becameReady(consumer, skipped);
+            }
+        }
     }
 
     private void becameReady(final TaskSlot slot, final IntArrayList skipped)

@@ -16,8 +16,9 @@ import dev.simpler.engine.memory.HeapRing;
  * <ul>
  *   <li>the orchestrating thread writes the task (kind, callable, config, members) before it can be published,
  *       and owns the retirement bookkeeping (producers, reference count, written addresses, slab);</li>
- *   <li>the consumer list is guarded by the slot's spin lock: the orchestrating thread appends, the worker that
- *       completes the task freezes it by setting the state to COMPLETED under the same lock;</li>
+ *   <li>the consumers (the first in a field, the rest in a list) are guarded by the slot's spin lock: the
+ *       orchestrating thread appends, the worker that completes the task freezes them by setting the state to
+ *       COMPLETED under the same lock, then empties them;</li>
  *   <li>the count of unfinished producers is updated atomically by whoever completes a producer;</li>
  *   <li>group bookkeeping is updated atomically by the members' workers.</li>
  * </ul>
@@ -96,6 +97,8 @@ public final class TaskSlot
     @SuppressWarnings("unused")
     private volatile int unfinishedMembers;
     volatile boolean poisoned;
+    int firstConsumer = -1;
+    boolean moreConsumers;
     final IntArrayList consumers = new IntArrayList();
 
     // Written by the thread that completes the task, read by the orchestrating thread after it popped the
@@ -357,6 +360,24 @@ public final class TaskSlot
     public boolean memberDone()
     {
         return (int)UNFINISHED_MEMBERS.getAndAdd(this, -1) == 1;
+    }
+
+    /**
+     * Wire a consumer; called by the orchestrating thread under the slot's lock, before COMPLETED.
+     *
+     * @param consumer the consumer's slot index.
+     */
+    void addConsumer(final int consumer)
+    {
+        if (firstConsumer == -1)
+        {
+            firstConsumer = consumer;
+        }
+        else
+        {
+            consumers.addInt(consumer);
+            moreConsumers = true;
+        }
     }
 
     void ensureMembers(final int size)
