@@ -18,8 +18,12 @@ import dev.simpler.engine.Tensor;
  */
 public final class StoredArgs implements TaskArgsView
 {
-    private Tensor[] tensors = new Tensor[4];
-    private long[] scalars = new long[4];
+    private static final int INITIAL_CAPACITY = 16;
+
+    // Room for common tasks from the start (16 tensors is also the chip-args limit), so that a slot taking a
+    // wider task than before does not allocate in steady state; wider tasks grow the arrays once per slot.
+    private Tensor[] tensors = new Tensor[INITIAL_CAPACITY];
+    private long[] scalars = new long[INITIAL_CAPACITY];
     private int tensorCount;
     private int scalarCount;
 
