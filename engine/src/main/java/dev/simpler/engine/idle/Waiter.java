@@ -6,6 +6,43 @@ import java.util.concurrent.locks.LockSupport;
 import dev.simpler.engine.WaitStrategy;
 
 /**
+ * The fields other threads read when they wake a waiter.
+ */
+abstract class WaiterSharedFields
+{
+    final boolean busySpin;
+    volatile Thread owner;
+    volatile boolean parked;
+    volatile boolean wakeupsSuppressed;
+
+    WaiterSharedFields(final boolean busySpin)
+    {
+        this.busySpin = busySpin;
+    }
+}
+
+/**
+ * Keeps the owner's spin counter off the cache line that wakers read on every publish.
+ */
+@SuppressWarnings("unused")
+abstract class WaiterPadding extends WaiterSharedFields
+{
+    private long p01;
+    private long p02;
+    private long p03;
+    private long p04;
+    private long p05;
+    private long p06;
+    private long p07;
+    private long p08;
+
+    WaiterPadding(final boolean busySpin)
+    {
+        super(busySpin);
+    }
+}
+
+/**
  * How one thread waits for a condition that another thread makes true, per the configured
  * {@link WaitStrategy}. With {@link WaitStrategy#BACKOFF} it spins, then yields, then parks; the thread that
  * makes the condition true calls {@link #wake()} so that a parked waiter resumes at once rather than when its
@@ -13,7 +50,7 @@ import dev.simpler.engine.WaitStrategy;
  *
  * <p>Written by its owning thread; {@link #wake()} may be called from any thread.
  */
-public final class Waiter
+public final class Waiter extends WaiterPadding
 {
     /** Spins before the backoff strategy starts to yield. */
     static final int MAX_SPINS = 200;
@@ -22,11 +59,16 @@ public final class Waiter
     /** Longest park: a safety net only, wake-ups normally end a park much sooner. */
     static final long MAX_PARK_NS = 1_000_000L;
 
-    private final boolean busySpin;
-    private volatile Thread owner;
-    private volatile boolean parked;
-    private volatile boolean wakeupsSuppressed;
+    // Written by the owner on every idle spin; the padding above keeps it away from the fields wakers read.
     private int idleCount;
+    @SuppressWarnings("unused")
+    private long q01;
+    private long q02;
+    private long q03;
+    private long q04;
+    private long q05;
+    private long q06;
+    private long q07;
 
     /**
      * A waiter for the given strategy.
@@ -35,7 +77,7 @@ public final class Waiter
      */
     public Waiter(final WaitStrategy strategy)
     {
-        this.busySpin = strategy == WaitStrategy.BUSY_SPIN;
+        super(strategy == WaitStrategy.BUSY_SPIN);
     }
 
     /**

@@ -199,7 +199,8 @@ public final class Scheduler
      */
     public void seal(final TaskSlot slot)
     {
-        if (slot.producerDone())
+        // With no producer wired, no other thread knows the task yet: it is ready without an atomic update.
+        if (slot.producers.isEmpty() || slot.producerDone())
         {
             becameReady(slot, skipScratch);
             skipCascade(skipScratch);
