@@ -56,7 +56,9 @@ final class QuickBench
 
     private static void engine(final WorkerMode mode, final int workers, final WaitStrategy strategy)
     {
-        final int spinners = 1 + workers + (mode == WorkerMode.PROCESS ? 1 : 0);
+        // The caller plus one thread (THREAD) or child (PROCESS) per worker; in PROCESS mode the caller drives the
+        // mailboxes itself while it waits, so the driver thread does not spin during a run.
+        final int spinners = 1 + workers;
         final int cores = Runtime.getRuntime().availableProcessors();
         if (strategy == WaitStrategy.BUSY_SPIN && spinners > cores)
         {
