@@ -57,7 +57,7 @@ public class ThroughputBenchmark
         @Param({"THREAD", "PROCESS"})
         WorkerMode mode;
 
-        @Param({"BACKOFF"})
+        @Param({"BUSY_SPIN", "BACKOFF"})
         WaitStrategy strategy;
 
         Worker worker;
