@@ -112,6 +112,11 @@ final class ChildProcess
         return state == STARTING;
     }
 
+    boolean isDead()
+    {
+        return state == DEAD;
+    }
+
     /**
      * Describe the child for messages.
      *
@@ -189,6 +194,13 @@ final class ChildProcess
             case STARTING:
                 return stepStarting();
             case IDLE:
+                // Claim only when a task is waiting: an idle child sitting on a claim would take the next task
+                // even when the child that just finished it (still spinning, caches warm) could run it at once,
+                // and a chain would alternate between children that have gone to sleep meanwhile.
+                if (!queue.hasUnclaimedWork())
+                {
+                    return 0;
+                }
                 claimed = queue.claim(sequence);
                 holdsClaim = true;
                 state = CLAIMED;
@@ -511,10 +523,15 @@ final class ChildProcess
 
     private int stepDead()
     {
-        // A dead worker still takes its share of the queue, so tasks of its type fail clearly instead of waiting
-        // forever for a worker that will never come back.
+        // A dead worker still takes tasks nobody else took (the driver steps dead children after the live ones),
+        // so tasks of its type, and groups that need it, fail clearly instead of waiting forever for a worker
+        // that will never come back.
         if (!holdsClaim)
         {
+            if (!queue.hasUnclaimedWork())
+            {
+                return 0;
+            }
             claimed = queue.claim(sequence);
             holdsClaim = true;
         }

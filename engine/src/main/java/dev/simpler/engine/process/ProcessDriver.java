@@ -215,20 +215,24 @@ public final class ProcessDriver implements Runnable, RunAssist
 
     private int dutyCycle()
     {
+        // Live children first: an idle child claims a task only when one is waiting, so a task goes to a live
+        // child whenever one is free, and a dead child only gets what is left (and fails it clearly).
         int work = 0;
         boolean anyInFlight = false;
         for (final ChildProcess child : children)
         {
-            try
+            if (!child.isDead())
             {
-                work += child.doWork();
+                work += step(child);
+                anyInFlight |= child.hasTaskInFlight() || child.isStarting();
             }
-            catch (final Throwable ex)
+        }
+        for (final ChildProcess child : children)
+        {
+            if (child.isDead())
             {
-                child.crashed(ex);
-                work++;
+                work += step(child);
             }
-            anyInFlight |= child.hasTaskInFlight() || child.isStarting();
         }
         if (inFlight != anyInFlight)
         {
@@ -244,6 +248,19 @@ public final class ProcessDriver implements Runnable, RunAssist
             }
         }
         return work;
+    }
+
+    private static int step(final ChildProcess child)
+    {
+        try
+        {
+            return child.doWork();
+        }
+        catch (final Throwable ex)
+        {
+            child.crashed(ex);
+            return 1;
+        }
     }
 
     private void idleInFlight(final int quietIterations)

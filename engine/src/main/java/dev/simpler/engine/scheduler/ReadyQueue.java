@@ -98,6 +98,18 @@ public final class ReadyQueue
     }
 
     /**
+     * Whether the next unclaimed entry is published, or tasks wait in the overflow stack. A consumer that claims
+     * only when this holds does not sit on a claimed entry while idle; exact when no other consumer of this queue
+     * claims concurrently (PROCESS-mode children are stepped one at a time).
+     *
+     * @return true when a claim now would find work.
+     */
+    public boolean hasUnclaimedWork()
+    {
+        return ring.isAvailable(workSequence.get() + 1) || hasOverflow();
+    }
+
+    /**
      * Whether a claimed entry has been published.
      *
      * @param sequence the claimed sequence.
