@@ -168,15 +168,13 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     {
         while (scheduler.liveSlots() > 0)
         {
-            // Assist first: work handed to a child runs while the completions are processed here.
-            final int assisted = assist.assist();
-            if (scheduler.processCompletions() + assisted > 0)
+            if (makeProgress() > 0)
             {
                 waiter.reset();
                 continue;
             }
             checkNotStopping();
-            waiter.idle(completionArrived, assist.needsAssist() ? ASSISTED_PARK_NS : Long.MAX_VALUE);
+            idle(Long.MAX_VALUE);
         }
     }
 
@@ -420,7 +418,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         waiter.reset();
         while ((slabId = ring.tryAllocate(bytes)) < 0)
         {
-            if (scheduler.processCompletions() > 0 || assist.assist() > 0)
+            if (makeProgress() > 0)
             {
                 final long free = ring.freeBytes();
                 if (free > lastFree)
@@ -440,9 +438,26 @@ public final class GraphBuilder implements Orchestrator, RetireListener
                     + "the live slabs belong to tasks whose scope is still open or that have not completed: "
                     + "close scopes earlier or raise heapRingSize");
             }
-            waiter.idle(completionArrived, assist.needsAssist() ? Math.min(remaining, ASSISTED_PARK_NS) : remaining);
+            idle(remaining);
         }
         return slabId;
+    }
+
+    /**
+     * One round of waiting work: assist first, so that work handed to a child runs while the completions are
+     * processed here.
+     *
+     * @return completions taken plus work assisted; 0 when nothing moved.
+     */
+    private int makeProgress()
+    {
+        final int assisted = assist.assist();
+        return scheduler.processCompletions() + assisted;
+    }
+
+    private void idle(final long maxParkNs)
+    {
+        waiter.idle(completionArrived, assist.needsAssist() ? Math.min(maxParkNs, ASSISTED_PARK_NS) : maxParkNs);
     }
 
     private void takeCompletions()
@@ -485,8 +500,8 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private void popScope()
     {
         openScopes[depth] = null;
+        scheduler.releaseScope(depth);
         depth--;
-        scheduler.releaseScope(depth + 1);
     }
 
     /** A user scope; closing it releases its hold on the tasks submitted inside it. */
