@@ -168,6 +168,36 @@ class ProcessModeTest
     }
 
     @Test
+    void aChainStaysOnTheChildThatFinishedEachStep()
+    {
+        // An idle child claims a task only when one is waiting, so the task a completion releases goes to the
+        // child that just finished (still awake) instead of to one that sat on a claim meanwhile.
+        final int steps = 40;
+        try (Worker worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(2).build())
+        {
+            final int writePid = worker.register(WRITE_PID);
+            final Tensor pids = worker.sharedTensor(DataType.INT64, steps);
+            final Tensor token = worker.sharedTensor(DataType.INT64, 1);
+            worker.init();
+            worker.run((orch, unused) ->
+            {
+                for (int i = 0; i < steps; i++)
+                {
+                    orch.submitSub(writePid, new TaskArgs().noDep(pids).inout(token).addScalar(i));
+                }
+            }, null);
+            final Set<Long> seen = new HashSet<>();
+            for (int i = 0; i < steps; i++)
+            {
+                final long pid = pids.buffer().getLong(i * Long.BYTES);
+                assertNotEquals(0L, pid, "step " + i + " ran");
+                seen.add(pid);
+            }
+            assertEquals(1, seen.size(), "every step of the chain ran in one child: " + seen);
+        }
+    }
+
+    @Test
     void aKilledChildFailsItsTaskNamingTheChildAndIsReplaced() throws Exception
     {
         try (Worker worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(1).build())
