@@ -5,13 +5,22 @@ import java.io.IOException;
 /**
  * A child JVM for {@link LifecycleTest}: starts an engine with a shared tensor, prints its shared memory files
  * ({@link #FILE} lines) and {@link #READY}, then waits to
- * be killed with SIGKILL or, with the argument {@link #EXIT}, exits at once without closing the engine.
+ * be killed with SIGKILL or, with the argument {@link #EXIT}, exits at once without closing the engine. With
+ * {@link #PROCESS_ASLEEP} the engine is in PROCESS mode and its child has gone to sleep before {@link #CHILD}
+ * names it.
  */
 final class KilledEngineMain
 {
     static final String READY = "ENGINE-READY";
     static final String EXIT = "exit-without-close";
     static final String FILE = "FILE ";
+    /** Start a PROCESS-mode engine and wait until its child sleeps; the child's pid is printed after this. */
+    static final String PROCESS_ASLEEP = "process-asleep";
+    static final String CHILD = "CHILD ";
+
+    /** Writes the child's pid into INT64 tensor 0. */
+    private static final SubCallable WRITE_PID =
+        (args) -> args.tensor(0).buffer().putLongVolatile(0, ProcessHandle.current().pid());
 
     private KilledEngineMain()
     {
@@ -19,8 +28,23 @@ final class KilledEngineMain
 
     public static void main(final String[] args) throws IOException
     {
-        final Worker worker = TestWorkers.start(TestWorkers.builder(WorkerMode.THREAD).subWorkers(1));
-        worker.sharedTensor(DataType.INT32, 1024);
+        final boolean processAsleep = args.length > 0 && PROCESS_ASLEEP.equals(args[0]);
+        final Worker worker;
+        if (processAsleep)
+        {
+            worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(1).waitStrategy(WaitStrategy.BACKOFF).build();
+            final int writePid = worker.register(WRITE_PID);
+            final Tensor pid = worker.sharedTensor(DataType.INT64, 1);
+            worker.init();
+            worker.run((orch, unused) -> orch.submitSub(writePid, new TaskArgs().noDep(pid)), null);
+            TestWorkers.awaitChildrenAsleep(1);
+            System.out.println(CHILD + pid.buffer().getLongVolatile(0));
+        }
+        else
+        {
+            worker = TestWorkers.start(TestWorkers.builder(WorkerMode.THREAD).subWorkers(1));
+            worker.sharedTensor(DataType.INT32, 1024);
+        }
         for (final String name : TestWorkers.shmFilesOfThisProcess())
         {
             System.out.println(FILE + name);

@@ -36,6 +36,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.simpler.mailbox.SharedMemoryFile;
+
 /**
  * Worker lifecycle and what it leaves behind: threads, shared memory files and mappings (SPEC §4, §10, §11).
  */
@@ -287,6 +289,32 @@ class LifecycleTest
     }
 
     @Test
+    @Timeout(value = 90, threadMode = SEPARATE_THREAD)
+    void aSleepingChildExitsWhenItsEngineIsKilled() throws Exception
+    {
+        // A sleeping child blocks on the pipe from its engine with no timeout; the engine's death closes the pipe.
+        final List<String> reported = new ArrayList<>();
+        final Process engine = startChildEngine(reported, KilledEngineMain.PROCESS_ASLEEP);
+        try
+        {
+            final long childPid = reported.stream().filter((l) -> l.startsWith(KilledEngineMain.CHILD))
+                .mapToLong((l) -> Long.parseLong(l.substring(KilledEngineMain.CHILD.length()))).findFirst()
+                .orElseThrow();
+            final ProcessHandle child = ProcessHandle.of(childPid).orElseThrow();
+            engine.destroyForcibly();
+            assertTrue(engine.waitFor(20, TimeUnit.SECONDS), "engine did not die");
+            child.onExit().get(30, TimeUnit.SECONDS);
+            assertFalse(child.isAlive(), "the orphaned child " + childPid + " still runs");
+        }
+        finally
+        {
+            engine.destroyForcibly();
+            engine.waitFor(20, TimeUnit.SECONDS);
+            SharedMemoryFile.sweepStale();
+        }
+    }
+
+    @Test
     @Timeout(value = 60, threadMode = SEPARATE_THREAD)
     void filesOfEngineWhoseProcessExitsNormallyAreRemoved() throws Exception
     {
@@ -333,6 +361,10 @@ class LifecycleTest
             if (line.startsWith(KilledEngineMain.FILE))
             {
                 files.add(line.substring(KilledEngineMain.FILE.length()));
+            }
+            else if (line.startsWith(KilledEngineMain.CHILD))
+            {
+                files.add(line);
             }
         }
         if (line == null)

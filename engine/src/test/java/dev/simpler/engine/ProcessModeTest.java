@@ -198,6 +198,42 @@ class ProcessModeTest
     }
 
     @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void sleepingChildrenAreWokenForTasksAndForCallablesRegisteredLater()
+    {
+        // An idle child with the backoff strategy ends up blocked on its standard input with no timeout, so every
+        // run below finishes only if the engine rings each sleeping child it sends something to: the group needs
+        // both children at once, and the callable registered after init reaches them as an update first.
+        try (Worker worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(2)
+            .waitStrategy(WaitStrategy.BACKOFF).build())
+        {
+            final int first = worker.register(GROUP_BARRIER);
+            final Tensor cells = worker.sharedTensor(DataType.INT64, 16);
+            worker.init();
+            int barrier = first;
+            for (int round = 0; round < 3; round++)
+            {
+                if (round == 2)
+                {
+                    barrier = worker.register(GROUP_BARRIER);
+                    assertNotEquals(first, barrier);
+                }
+                TestWorkers.awaitChildrenAsleep(2);
+                cells.buffer().setMemory(0, 16 * Long.BYTES, (byte)0);
+                final int callable = barrier;
+                worker.run((orch, unused) -> orch.submitSubGroup(callable, List.of(
+                    new TaskArgs().noDep(cells).addScalar(0).addScalar(2),
+                    new TaskArgs().noDep(cells).addScalar(1).addScalar(2))), null);
+                final long a = cells.buffer().getLong(0);
+                final long b = cells.buffer().getLong(Long.BYTES);
+                assertNotEquals(0L, a, "round " + round);
+                assertNotEquals(0L, b, "round " + round);
+                assertNotEquals(a, b, "round " + round + ": two distinct children");
+            }
+        }
+    }
+
+    @Test
     void aKilledChildFailsItsTaskNamingTheChildAndIsReplaced() throws Exception
     {
         try (Worker worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(1).build())

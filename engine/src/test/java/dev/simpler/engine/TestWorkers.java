@@ -17,6 +17,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import dev.simpler.mailbox.SharedMemoryFile;
+
 /**
  * The one place where the tests build engines, plus the probes they share (latch waits, engine threads, shared
  * memory files). Mode-aware tests take their {@link WorkerMode} from {@link #modes()}: PROCESS joins that list when
@@ -179,6 +181,38 @@ final class TestWorkers
     static Set<String> shmFilesOfThisProcess()
     {
         return shmFiles(shmPrefixOfThisProcess());
+    }
+
+    /**
+     * Wait until every PROCESS-mode child of this process's engines announced in its doorbell file that it sleeps
+     * until the engine wakes it.
+     *
+     * @param children how many children to wait for.
+     * @throws AssertionError when fewer doorbell files exist, or a child does not sleep within 30 s.
+     */
+    static void awaitChildrenAsleep(final int children)
+    {
+        final List<Path> doorbells = shmFilesOfThisProcess().stream().filter((n) -> n.contains("-doorbell-"))
+            .map(SHM::resolve).toList();
+        if (doorbells.size() != children)
+        {
+            throw new AssertionError("expected " + children + " doorbell files, found " + doorbells);
+        }
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (final Path path : doorbells)
+        {
+            try (SharedMemoryFile doorbell = SharedMemoryFile.openExisting(path))
+            {
+                while (doorbell.buffer().getIntVolatile(0) != 1)
+                {
+                    if (System.nanoTime() > deadline)
+                    {
+                        throw new AssertionError("the child behind " + path + " never went to sleep");
+                    }
+                    Thread.yield();
+                }
+            }
+        }
     }
 
     /**

@@ -41,6 +41,8 @@ public final class ChildMain
     public static final int EXIT_PROTOCOL_ERROR = 4;
 
     private static final long PARENT_CHECK_INTERVAL_NS = 100_000_000L;
+    // Idle polls before a child with a doorbell sleeps: the spins and yields of the backoff, then sleep.
+    private static final int ROUNDS_BEFORE_SLEEP = 120;
 
     private final ChildMailbox mailbox;
     private final MailboxFlyweight fields;
@@ -129,43 +131,84 @@ public final class ChildMain
         final IdleStrategy idle = spec.busySpin()
             ? new BusySpinIdleStrategy()
             : new BackoffIdleStrategy(100, 20, 1_000, 100_000);
+        final Doorbell doorbell = spec.busySpin() || spec.doorbellPath() == null
+            ? null : Doorbell.open(Path.of(spec.doorbellPath()));
+        final InputStream parentPipe = doorbell == null ? null : Doorbell.parentPipe();
+        final byte[] wakeBytes = new byte[64];
         final ProcessHandle parent = ProcessHandle.of(spec.parentPid()).orElse(null);
         long nextParentCheck = System.nanoTime() + PARENT_CHECK_INTERVAL_NS;
-        while (true)
+        int idleRounds = 0;
+        try
         {
-            final int command;
-            try
+            while (true)
             {
-                command = mailbox.poll();
-            }
-            catch (final MailboxProtocolException ex)
-            {
-                System.err.println("simpler child " + ProcessHandle.current().pid() + " (" + spec.workerName()
-                    + "): " + ex.getMessage());
-                return EXIT_PROTOCOL_ERROR;
-            }
-            if (command == ChildMailbox.TASK)
-            {
-                runTask();
-                idle.reset();
-            }
-            else if (command == ChildMailbox.SHUTDOWN)
-            {
-                return 0;
-            }
-            else
-            {
-                idle.idle();
-                final long now = System.nanoTime();
-                if (now - nextParentCheck >= 0)
+                final int command;
+                try
                 {
-                    nextParentCheck = now + PARENT_CHECK_INTERVAL_NS;
-                    if (parent == null || !parent.isAlive())
+                    command = mailbox.poll();
+                }
+                catch (final MailboxProtocolException ex)
+                {
+                    System.err.println("simpler child " + ProcessHandle.current().pid() + " (" + spec.workerName()
+                        + "): " + ex.getMessage());
+                    return EXIT_PROTOCOL_ERROR;
+                }
+                if (command == ChildMailbox.TASK)
+                {
+                    runTask();
+                    idle.reset();
+                    idleRounds = 0;
+                }
+                else if (command == ChildMailbox.SHUTDOWN)
+                {
+                    return 0;
+                }
+                else if (doorbell != null && ++idleRounds > ROUNDS_BEFORE_SLEEP)
+                {
+                    // Announce the sleep, then look once more: a task published before the announcement is seen
+                    // here, one published after it makes the parent ring.
+                    doorbell.announceSleep();
+                    final boolean keepGoing = !isMailboxQuiet() || doorbell.sleep(parentPipe, wakeBytes);
+                    doorbell.awake();
+                    if (!keepGoing)
                     {
                         return 0;
                     }
                 }
+                else
+                {
+                    idle.idle();
+                    final long now = System.nanoTime();
+                    if (now - nextParentCheck >= 0)
+                    {
+                        nextParentCheck = now + PARENT_CHECK_INTERVAL_NS;
+                        if (parent == null || !parent.isAlive())
+                        {
+                            return 0;
+                        }
+                    }
+                }
             }
+        }
+        finally
+        {
+            if (doorbell != null)
+            {
+                doorbell.close();
+            }
+        }
+    }
+
+    private boolean isMailboxQuiet()
+    {
+        try
+        {
+            return mailbox.poll() == ChildMailbox.NOTHING;
+        }
+        catch (final MailboxProtocolException ex)
+        {
+            // Not quiet: the main loop polls again and reports it.
+            return false;
         }
     }
 
@@ -319,7 +362,7 @@ public final class ChildMain
         }
         final long parentPid = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
         return new CommandLine(mailboxPath, specPath, new ChildSpec("sub worker", mailboxPath,
-            mapped.toArray(new SharedRegion[0]), new SubCallable[0], null, busySpin, parentPid), callablesClass);
+            mapped.toArray(new SharedRegion[0]), new SubCallable[0], null, busySpin, parentPid, null), callablesClass);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.simpler.engine.process;
 
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
@@ -54,6 +55,7 @@ final class ChildProcess
     private final long startTimeoutNs;
     private final SharedMemoryFile mailboxFile;
     private final ParentMailbox mailbox;
+    private final Doorbell doorbell;
     private final Sequence sequence = new Sequence(-1);
     private final IntArrayList scratch = new IntArrayList();
     private final int[] shape = new int[Tensor.MAX_DIMS];
@@ -95,6 +97,7 @@ final class ChildProcess
         this.startTimeoutNs = startTimeoutNs;
         this.mailboxFile = SharedMemoryFile.create("mailbox", MailboxDescriptor.MAILBOX_LENGTH);
         this.mailbox = new ParentMailbox(mailboxFile.buffer(), name);
+        this.doorbell = busySpin ? null : Doorbell.create();
     }
 
     Sequence sequence()
@@ -272,6 +275,9 @@ final class ChildProcess
             {
                 mailbox.shutdown();
             }
+            // End of file on its standard input also tells a child to exit, asleep or not, and once it finishes
+            // a task that is still in flight.
+            closeChildInput();
             try
             {
                 if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS))
@@ -290,6 +296,10 @@ final class ChildProcess
         closeFile(updateFile);
         updateFile = null;
         mailboxFile.close();
+        if (doorbell != null)
+        {
+            doorbell.close();
+        }
     }
 
     /**
@@ -314,18 +324,32 @@ final class ChildProcess
         closeFile(updateFile);
         updateFile = null;
         mailboxFile.close();
+        if (doorbell != null)
+        {
+            doorbell.close();
+        }
     }
 
     // ------------------------------------------------------------------------------------------ steps
 
     private void launch()
     {
+        if (process != null)
+        {
+            // A replacement: the pipe to the child that died is not needed any more.
+            closeChildInput();
+        }
         mailbox.reset();
         final SubCallable[] registered = factory == null ? callables.snapshot() : new SubCallable[0];
         final SharedRegion[] mapped = regions.from(0);
         closeFile(specFile);
         specFile = ChildLauncher.writeObject("spec", new ChildSpec(name, mailboxFile.path().toString(), mapped,
-            registered, factory, busySpin, ProcessHandle.current().pid()));
+            registered, factory, busySpin, ProcessHandle.current().pid(),
+            doorbell == null ? null : doorbell.path().toString()));
+        if (doorbell != null)
+        {
+            doorbell.reset();
+        }
         knownCallables = registered.length;
         knownRegions = mapped.length;
         startDeadline = System.nanoTime() + startTimeoutNs;
@@ -448,6 +472,7 @@ final class ChildProcess
         mailbox.beginTask(ChildUpdate.CONTROL_CALLABLE, 0, 0, false, false);
         mailbox.flyweight().putErrorMessage(updateFile.path().toString());
         mailbox.publishTask();
+        wake();
         state = UPDATING;
     }
 
@@ -482,6 +507,7 @@ final class ChildProcess
             return;
         }
         mailbox.publishTask();
+        wake();
         state = RUNNING;
     }
 
@@ -610,6 +636,36 @@ final class ChildProcess
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void wake()
+    {
+        if (doorbell != null)
+        {
+            doorbell.ring(process.getOutputStream());
+        }
+    }
+
+    /**
+     * Whether the child announced that it sleeps until it is woken; for tests.
+     *
+     * @return true while it is asleep, false when it is not or when it cannot sleep (busy-spin).
+     */
+    boolean isAsleep()
+    {
+        return doorbell != null && doorbell.isChildAsleep();
+    }
+
+    private void closeChildInput()
+    {
+        try
+        {
+            process.getOutputStream().close();
+        }
+        catch (final IOException ex)
+        {
+            // Already closed, or the child is gone: nothing to tell it.
         }
     }
 

@@ -16,6 +16,8 @@ import dev.simpler.engine.WorkerFactory;
  * @param factory     next-level worker factory (a next-level worker), else null.
  * @param busySpin    whether the child spins without parking while it waits for a task.
  * @param parentPid   the engine's pid; the child exits when it is gone.
+ * @param doorbellPath the {@link Doorbell} file through which the parent wakes the child when it sleeps, or
+ *                     null: the child then waits with timed parks.
  */
 public record ChildSpec(
     String workerName,
@@ -24,6 +26,7 @@ public record ChildSpec(
     SubCallable[] callables,
     WorkerFactory factory,
     boolean busySpin,
-    long parentPid) implements Serializable
+    long parentPid,
+    String doorbellPath) implements Serializable
 {
 }
