@@ -41,8 +41,10 @@ public final class GraphBuilder implements Orchestrator, RetireListener
 
     private static final long MISSING = -1;
     private static final int COMPLETION_CHECK_MASK = 15;
-    // Longest park of a waiting orchestrating thread while work in flight progresses only when it assists.
+    // Parks of a waiting orchestrating thread while work in flight progresses only when it assists: the first ones
+    // short, later ones longer in proportion to the wait, up to the longest.
     private static final long ASSISTED_PARK_NS = 20_000L;
+    private static final long MAX_ASSISTED_PARK_NS = 1_000_000L;
 
     private final Scheduler scheduler;
     private final HeapRing[] heapRings;
@@ -60,6 +62,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private Thread owner;
     private int depth = -1;
     private int submitCount;
+    private long waitingSince;
     private volatile boolean stopping;
 
     /**
@@ -110,7 +113,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     {
         owner = Thread.currentThread();
         waiter.bind(owner);
-        waiter.reset();
+        resetWait();
         scheduler.orchestratorWaiter(waiter);
         scheduler.startRun();
         depth = 0;
@@ -170,7 +173,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         {
             if (makeProgress() > 0)
             {
-                waiter.reset();
+                resetWait();
                 continue;
             }
             checkNotStopping();
@@ -415,7 +418,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         }
         long lastFree = ring.freeBytes();
         long deadline = System.nanoTime() + allocTimeoutNs;
-        waiter.reset();
+        resetWait();
         while ((slabId = ring.tryAllocate(bytes)) < 0)
         {
             if (makeProgress() > 0)
@@ -424,7 +427,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
                 if (free > lastFree)
                 {
                     deadline = System.nanoTime() + allocTimeoutNs;
-                    waiter.reset();
+                    resetWait();
                 }
                 lastFree = free;
                 continue;
@@ -457,7 +460,27 @@ public final class GraphBuilder implements Orchestrator, RetireListener
 
     private void idle(final long maxParkNs)
     {
-        waiter.idle(completionArrived, assist.needsAssist() ? Math.min(maxParkNs, ASSISTED_PARK_NS) : maxParkNs);
+        long parkNs = maxParkNs;
+        if (assist.needsAssist())
+        {
+            // Work in flight moves only when this thread assists, so its parks stay short; the longer nothing
+            // moved, the longer they get (a sixteenth of the wait so far), so that waiting for a long task costs
+            // little CPU and at most about 6 % more time.
+            final long now = System.nanoTime();
+            if (waitingSince == 0)
+            {
+                waitingSince = now;
+            }
+            final long scaled = (now - waitingSince) >> 4;
+            parkNs = Math.min(maxParkNs, Math.min(MAX_ASSISTED_PARK_NS, Math.max(ASSISTED_PARK_NS, scaled)));
+        }
+        waiter.idle(completionArrived, parkNs);
+    }
+
+    private void resetWait()
+    {
+        waiter.reset();
+        waitingSince = 0;
     }
 
     private void takeCompletions()
