@@ -277,6 +277,82 @@ class ProcessModeTest
     }
 
     @Test
+    @Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aDeadWorkerFailsOnlyWhatNoLiveWorkerCanRun() throws Exception
+    {
+        try (Worker worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(2).build())
+        {
+            final int hang = worker.register(WRITE_PID_THEN_HANG);
+            final int writePid = worker.register(WRITE_PID);
+            final int barrier = worker.register(GROUP_BARRIER);
+            final Tensor cell = worker.sharedTensor(DataType.INT64, 2);
+            final Tensor pids = worker.sharedTensor(DataType.INT64, N);
+            final Tensor cells = worker.sharedTensor(DataType.INT64, 16);
+            final Set<String> before = TestWorkers.shmFilesOfThisProcess();
+            worker.sharedTensor(DataType.INT64, 1);
+            final Set<String> doomed = new HashSet<>(TestWorkers.shmFilesOfThisProcess());
+            doomed.removeAll(before);
+            assertEquals(1, doomed.size(), "the last shared tensor's file: " + doomed);
+            worker.init();
+
+            // Kill the child running a task after deleting a file every child maps at start: its replacement
+            // cannot start, so that worker is dead for good.
+            final AtomicReference<Throwable> killerError = new AtomicReference<>();
+            final Thread killer = new Thread(() ->
+            {
+                try
+                {
+                    final long deadline = System.nanoTime() + WAIT_NS;
+                    while (cell.buffer().getLongVolatile(0) == 0 && System.nanoTime() < deadline)
+                    {
+                        Thread.onSpinWait();
+                    }
+                    Files.delete(TestWorkers.SHM.resolve(doomed.iterator().next()));
+                    ProcessHandle.of(cell.buffer().getLongVolatile(0)).orElseThrow().destroyForcibly();
+                }
+                catch (final Throwable ex)
+                {
+                    killerError.set(ex);
+                }
+            });
+            killer.start();
+            assertThrows(TaskFailedException.class,
+                () -> worker.run((orch, unused) -> orch.submitSub(hang, new TaskArgs().noDep(cell)), null));
+            killer.join();
+            assertEquals(null, killerError.get());
+
+            // A group of two needs the dead worker: once the replacement has failed, the group fails naming it, and
+            // its member on the live worker does not run alone (it would wait for its peer).
+            final TaskFailedException groupFailure = assertThrows(TaskFailedException.class,
+                () -> worker.run((orch, unused) -> orch.submitSubGroup(barrier, List.of(
+                    new TaskArgs().noDep(cells).addScalar(0).addScalar(2),
+                    new TaskArgs().noDep(cells).addScalar(1).addScalar(2))), null));
+            assertTrue(groupFailure.getMessage().contains("which is dead"), groupFailure.getMessage());
+            assertEquals(0L, cells.buffer().getLong(15 * Long.BYTES), "no member of the broken group ran");
+
+            // Single tasks all run on the live worker, even while it is busy and tasks wait.
+            for (int round = 0; round < 3; round++)
+            {
+                pids.buffer().setMemory(0, N * Long.BYTES, (byte)0);
+                worker.run((orch, unused) ->
+                {
+                    for (int i = 0; i < N; i++)
+                    {
+                        orch.submitSub(writePid, new TaskArgs().noDep(pids).addScalar(i));
+                    }
+                }, null);
+                final Set<Long> ranOn = new HashSet<>();
+                for (int i = 0; i < N; i++)
+                {
+                    ranOn.add(pids.buffer().getLong(i * Long.BYTES));
+                }
+                assertEquals(1, ranOn.size(), "every task ran, on one live child: " + ranOn);
+                assertNotEquals(0L, ranOn.iterator().next());
+            }
+        }
+    }
+
+    @Test
     void aCorruptMailboxStateFailsTheTaskInsteadOfHanging() throws IOException
     {
         try (Worker worker = TestWorkers.builder(WorkerMode.PROCESS).subWorkers(1).build())

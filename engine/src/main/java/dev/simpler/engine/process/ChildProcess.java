@@ -74,6 +74,7 @@ final class ChildProcess
     private boolean memberCounted;
     private int resumeState = IDLE;
     private String deathReason;
+    private int liveSiblings;
 
     ChildProcess(
         final String name,
@@ -118,6 +119,26 @@ final class ChildProcess
     boolean isDead()
     {
         return state == DEAD;
+    }
+
+    /**
+     * The ready queue this child takes tasks from.
+     *
+     * @return its queue.
+     */
+    ReadyQueue queue()
+    {
+        return queue;
+    }
+
+    /**
+     * Tell a dead child how many children of its queue are alive, before it is stepped.
+     *
+     * @param count live children taking tasks from the same queue.
+     */
+    void liveSiblings(final int count)
+    {
+        liveSiblings = count;
     }
 
     /**
@@ -440,6 +461,14 @@ final class ChildProcess
 
     private void dispatch()
     {
+        final String brokenBy = slot.groupSize() > 1 ? slot.brokenBy() : null;
+        if (brokenBy != null)
+        {
+            // The members of a group run at the same time or not at all.
+            finishMember(MailboxDescriptor.ERROR_RUN_FAILED, "not run: another member of its group went to "
+                + brokenBy);
+            return;
+        }
         slot.markRunning();
         final int callableCount = callables.size();
         final int regionCount = regions.count();
@@ -549,12 +578,14 @@ final class ChildProcess
 
     private int stepDead()
     {
-        // A dead worker still takes tasks nobody else took (the driver steps dead children after the live ones),
-        // so tasks of its type, and groups that need it, fail clearly instead of waiting forever for a worker
-        // that will never come back.
+        // A dead worker takes the tasks no live worker of its type can ever run, so that they fail clearly
+        // instead of waiting forever for a worker that will not come back: every task when none of its type is
+        // alive, else the members of a group larger than the live workers. Anything else is left for the live
+        // ones (the driver steps dead children after them).
         if (!holdsClaim)
         {
-            if (!queue.hasUnclaimedWork())
+            if (!queue.hasUnclaimedWork()
+                || (liveSiblings > 0 && queue.nextUnclaimedGroupSize() <= liveSiblings))
             {
                 return 0;
             }
@@ -563,10 +594,24 @@ final class ChildProcess
         }
         if (!queue.isAvailable(claimed))
         {
+            if (queue.hasOverflow())
+            {
+                queue.drainOverflow();
+                return 1;
+            }
             return 0;
         }
+        final String reason = describe() + ", which is dead: " + deathReason;
+        if (slot == null)
+        {
+            final TaskSlot entry = scheduler.slots().get(queue.slotAt(claimed));
+            if (entry.groupSize() > 1)
+            {
+                entry.breakGroup(reason);
+            }
+        }
         readEntry();
-        finishMember(MailboxDescriptor.ERROR_RUN_FAILED, name + " is dead: " + deathReason);
+        finishMember(MailboxDescriptor.ERROR_RUN_FAILED, "not run: it went to " + reason);
         return 1;
     }
 

@@ -8,6 +8,7 @@ import java.util.concurrent.locks.LockSupport;
 import dev.simpler.engine.idle.Waiter;
 import dev.simpler.engine.idle.WakeCondition;
 import dev.simpler.engine.orchestrator.RunAssist;
+import dev.simpler.engine.scheduler.ReadyQueue;
 
 /**
  * Drives every PROCESS-mode child of a Worker: a duty cycle that steps each child's state machine (claim ready
@@ -223,7 +224,7 @@ public final class ProcessDriver implements Runnable, RunAssist
     private int dutyCycle()
     {
         // Live children first: an idle child claims a task only when one is waiting, so a task goes to a live
-        // child whenever one is free, and a dead child only gets what is left (and fails it clearly).
+        // child whenever one is free; a dead child takes (and fails clearly) only what no live child can run.
         int work = 0;
         boolean anyInFlight = false;
         for (final ChildProcess child : children)
@@ -238,6 +239,7 @@ public final class ProcessDriver implements Runnable, RunAssist
         {
             if (child.isDead())
             {
+                child.liveSiblings(liveChildrenOf(child.queue()));
                 work += step(child);
             }
         }
@@ -255,6 +257,19 @@ public final class ProcessDriver implements Runnable, RunAssist
             }
         }
         return work;
+    }
+
+    private int liveChildrenOf(final ReadyQueue queue)
+    {
+        int live = 0;
+        for (final ChildProcess child : children)
+        {
+            if (child.queue() == queue && !child.isDead())
+            {
+                live++;
+            }
+        }
+        return live;
     }
 
     private static int step(final ChildProcess child)

@@ -110,6 +110,19 @@ public final class ReadyQueue
     }
 
     /**
+     * The group size of the task a claim would get next; exact when no other consumer of this queue claims
+     * concurrently (PROCESS-mode children are stepped one at a time).
+     *
+     * @return its group size (1 for a single task), or 0 when no entry is published beyond the claimed ones
+     *         (tasks in the overflow stack count once a consumer moved them into the ring).
+     */
+    public int nextUnclaimedGroupSize()
+    {
+        final long next = workSequence.get() + 1;
+        return ring.isAvailable(next) ? slots.get(ring.get(next).slot).groupSize : 0;
+    }
+
+    /**
      * Whether a claimed entry has been published.
      *
      * @param sequence the claimed sequence.

@@ -97,6 +97,7 @@ public final class TaskSlot
     @SuppressWarnings("unused")
     private volatile int unfinishedMembers;
     volatile boolean poisoned;
+    private volatile String brokenBy;
     int firstConsumer = -1;
     boolean moreConsumers;
     final IntArrayList consumers = new IntArrayList();
@@ -330,6 +331,31 @@ public final class TaskSlot
     {
         CLAIMED_MEMBERS.setRelease(this, 0);
         UNFINISHED_MEMBERS.setRelease(this, size);
+        if (brokenBy != null)
+        {
+            brokenBy = null;
+        }
+    }
+
+    /**
+     * A member of this group went to a worker that cannot run it, so the group can never run all its members at
+     * the same time: the other members must not run either. Called before that member is claimed.
+     *
+     * @param reason why, naming the worker.
+     */
+    public void breakGroup(final String reason)
+    {
+        brokenBy = reason;
+    }
+
+    /**
+     * Why the group cannot run; read after every member was claimed.
+     *
+     * @return the reason given to {@link #breakGroup}, or null when the group can run.
+     */
+    public String brokenBy()
+    {
+        return brokenBy;
     }
 
     /**
