@@ -20,6 +20,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
 
 import dev.simpler.mailbox.MailboxDescriptor;
 import dev.simpler.mailbox.SharedMemoryFile;
@@ -69,6 +70,49 @@ class ProcessModeTest
             Thread.onSpinWait();
         }
     };
+
+    /**
+     * Kills the child that runs {@link #WRITE_PID_THEN_HANG} on a cell, once it wrote its pid there.
+     */
+    private static final class ChildKiller
+    {
+        private final Thread thread;
+        private final AtomicReference<Throwable> error = new AtomicReference<>();
+
+        /**
+         * Start watching the cell.
+         *
+         * @param cell       the tensor the hanging task writes its pid into.
+         * @param beforeKill what to do once the child runs the task, before it is killed.
+         */
+        ChildKiller(final Tensor cell, final Executable beforeKill)
+        {
+            thread = new Thread(() ->
+            {
+                try
+                {
+                    final long deadline = System.nanoTime() + WAIT_NS;
+                    while (cell.buffer().getLongVolatile(0) == 0 && System.nanoTime() < deadline)
+                    {
+                        Thread.onSpinWait();
+                    }
+                    beforeKill.execute();
+                    ProcessHandle.of(cell.buffer().getLongVolatile(0)).orElseThrow().destroyForcibly();
+                }
+                catch (final Throwable ex)
+                {
+                    error.set(ex);
+                }
+            });
+            thread.start();
+        }
+
+        void awaitKill() throws InterruptedException
+        {
+            thread.join();
+            assertEquals(null, error.get());
+        }
+    }
 
     @AfterEach
     void leavesNoChildAndNoFile()
@@ -242,28 +286,10 @@ class ProcessModeTest
             final int writePid = worker.register(WRITE_PID);
             final Tensor cell = worker.sharedTensor(DataType.INT64, 2);
             worker.init();
-            final AtomicReference<Throwable> killerError = new AtomicReference<>();
-            final Thread killer = new Thread(() ->
-            {
-                try
-                {
-                    final long deadline = System.nanoTime() + WAIT_NS;
-                    while (cell.buffer().getLongVolatile(0) == 0 && System.nanoTime() < deadline)
-                    {
-                        Thread.onSpinWait();
-                    }
-                    ProcessHandle.of(cell.buffer().getLongVolatile(0)).orElseThrow().destroyForcibly();
-                }
-                catch (final Throwable ex)
-                {
-                    killerError.set(ex);
-                }
-            });
-            killer.start();
+            final ChildKiller killer = new ChildKiller(cell, () -> { });
             final TaskFailedException failure = assertThrows(TaskFailedException.class, () ->
                 worker.run((orch, unused) -> orch.submitSub(hang, new TaskArgs().noDep(cell)), null));
-            killer.join();
-            assertEquals(null, killerError.get());
+            killer.awaitKill();
             final long victim = cell.buffer().getLong(0);
             assertTrue(failure.getMessage().contains("child pid " + victim), failure.getMessage());
             assertTrue(failure.getMessage().contains("exit status 137"), failure.getMessage());
@@ -297,29 +323,11 @@ class ProcessModeTest
 
             // Kill the child running a task after deleting a file every child maps at start: its replacement
             // cannot start, so that worker is dead for good.
-            final AtomicReference<Throwable> killerError = new AtomicReference<>();
-            final Thread killer = new Thread(() ->
-            {
-                try
-                {
-                    final long deadline = System.nanoTime() + WAIT_NS;
-                    while (cell.buffer().getLongVolatile(0) == 0 && System.nanoTime() < deadline)
-                    {
-                        Thread.onSpinWait();
-                    }
-                    Files.delete(TestWorkers.SHM.resolve(doomed.iterator().next()));
-                    ProcessHandle.of(cell.buffer().getLongVolatile(0)).orElseThrow().destroyForcibly();
-                }
-                catch (final Throwable ex)
-                {
-                    killerError.set(ex);
-                }
-            });
-            killer.start();
+            final ChildKiller killer =
+                new ChildKiller(cell, () -> Files.delete(TestWorkers.SHM.resolve(doomed.iterator().next())));
             assertThrows(TaskFailedException.class,
                 () -> worker.run((orch, unused) -> orch.submitSub(hang, new TaskArgs().noDep(cell)), null));
-            killer.join();
-            assertEquals(null, killerError.get());
+            killer.awaitKill();
 
             // A group of two needs the dead worker: once the replacement has failed, the group fails naming it, and
             // its member on the live worker does not run alone (it would wait for its peer).
