@@ -365,15 +365,17 @@ class SchedulingTest
     }
 
     /**
-     * The orchestrating thread drives PROCESS-mode mailboxes while it waits; when it instead runs long user code
-     * without calling the engine, a chain must still progress (the driver thread takes over).
+     * When the orchestrating thread runs long user code without calling the engine, a chain must still progress:
+     * in PROCESS mode the driver thread takes over the mailboxes the orchestrating thread drives while it waits; in
+     * THREAD mode a stream of submits is staged and published in batches, and an idle worker publishes the tasks
+     * left staged.
      */
     @ParameterizedTest
     @MethodSource("dev.simpler.engine.TestWorkers#modes")
     @Timeout(value = 60, threadMode = SEPARATE_THREAD)
     void chainProgressesWhileTheOrchestrationFunctionIsBusy(final WorkerMode mode)
     {
-        final int length = 50;
+        final int length = 300;
         try (Worker worker = start(builder(mode).subWorkers(1)))
         {
             final int append = worker.register(Kernels.APPEND_TO_LOG);

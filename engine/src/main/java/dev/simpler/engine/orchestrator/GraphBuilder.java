@@ -41,6 +41,10 @@ public final class GraphBuilder implements Orchestrator, RetireListener
 
     private static final long MISSING = -1;
     private static final int COMPLETION_CHECK_MASK = 15;
+    // Submits in a row, with no wait between, after which tasks are staged and published in batches.
+    private static final int STAGE_AFTER = 64;
+    // Staged tasks published together.
+    private static final int STAGE_BATCH = 64;
     // Parks of a waiting orchestrating thread while work in flight progresses only when it assists: the first ones
     // short, later ones longer in proportion to the wait, up to the longest.
     private static final long ASSISTED_PARK_NS = 20_000L;
@@ -53,6 +57,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private final TaskValidator[] validators;
     private final Waiter waiter;
     private final RunAssist assist;
+    private final boolean staging;
     private final Long2LongHashMap lastWriter = new Long2LongHashMap(1024, 0.65f, MISSING);
     private final ScopeHandle[] openScopes = new ScopeHandle[MAX_SCOPE_DEPTH + 1];
     private final LongArrayList outputBytes = new LongArrayList();
@@ -63,6 +68,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private int depth = -1;
     private int submitCount;
     private long waitingSince;
+    private int streak;
     private volatile boolean stopping;
 
     /**
@@ -100,6 +106,9 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         this.validators = new TaskValidator[] {subValidator, nextValidator};
         this.waiter = waiter;
         this.assist = assist;
+        // Staging needs a worker of this process to take a batch the orchestrating thread leaves staged while it
+        // runs user code; children of PROCESS mode cannot, so there every task is published as it is submitted.
+        this.staging = assist == RunAssist.NONE;
         scheduler.retireListener(this);
         this.completionArrived = () -> stopping || scheduler.hasCompletions();
     }
@@ -117,6 +126,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         scheduler.orchestratorWaiter(waiter);
         scheduler.startRun();
         depth = 0;
+        streak = 0;
         scheduler.openScope(0);
         rootScope.closed = false;
         openScopes[0] = rootScope;
@@ -169,6 +179,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
 
     private void drain()
     {
+        publishStaged();
         while (scheduler.liveSlots() > 0)
         {
             if (makeProgress() > 0)
@@ -368,7 +379,17 @@ public final class GraphBuilder implements Orchestrator, RetireListener
             }
         }
         scheduler.holdInScope(slot, depth);
-        scheduler.seal(slot);
+        if (staging && ++streak > STAGE_AFTER)
+        {
+            if (scheduler.stage(slot) >= STAGE_BATCH)
+            {
+                scheduler.publishStaged();
+            }
+        }
+        else
+        {
+            scheduler.seal(slot);
+        }
         assist.assist();
         return slot.submitResult();
     }
@@ -416,6 +437,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         {
             return slabId;
         }
+        publishStaged();
         long lastFree = ring.freeBytes();
         long deadline = System.nanoTime() + allocTimeoutNs;
         resetWait();
@@ -475,6 +497,12 @@ public final class GraphBuilder implements Orchestrator, RetireListener
             parkNs = Math.min(maxParkNs, Math.min(MAX_ASSISTED_PARK_NS, Math.max(ASSISTED_PARK_NS, scaled)));
         }
         waiter.idle(completionArrived, parkNs);
+    }
+
+    private void publishStaged()
+    {
+        streak = 0;
+        scheduler.publishStaged();
     }
 
     private void resetWait()

@@ -27,6 +27,12 @@ import dev.simpler.engine.idle.Waiter;
  * memory stays valid until the scope ends. Only those join their scope's list (intrusive, through the slots),
  * so the common task costs no list work at all; each scope opening gets an epoch, which tells a task that
  * completes after its scope ended that the hold is already gone.
+ *
+ * <p>A stream of submits (THREAD mode) is staged: the tasks are wired among themselves without locks, since no
+ * worker can see them yet, and published in batches, so that the orchestrating thread and the workers meet once
+ * per batch instead of once per task. A batch goes out when it is full, before the orchestrating thread waits,
+ * or, when the orchestrating thread left tasks staged and went on with user code, from an idle worker
+ * ({@link #takeStaged}); batches go out one at a time, in submit order.
  */
 public final class Scheduler
 {
@@ -36,6 +42,8 @@ public final class Scheduler
     private RetireListener retireListener = slot -> { };
     private final RunReport report = new RunReport();
     private final IntArrayList skipScratch = new IntArrayList();
+    private final StagedSubmits stagedSubmits = new StagedSubmits();
+    private final StagedSubmits.Batch orchestratorBatch = new StagedSubmits.Batch();
     private int[] scopeHead = new int[0];
     private int[] scopeTail = new int[0];
     private long[] scopeEpoch = new long[0];
@@ -150,7 +158,13 @@ public final class Scheduler
         slot.slabId = -1;
         slot.scopeDepth = -1;
         slot.scopeListed = false;
-        slot.initPendingProducers(1);
+        slot.stageSeq = -1;
+        if (!slot.deferredProducers.isEmpty())
+        {
+            slot.deferredProducers.clear();
+        }
+        slot.wiredProducers = 0;
+        slot.initPendingProducers(TaskSlot.UNSEALED);
         slot.setState(TaskSlot.PENDING);
         return slot;
     }
@@ -170,22 +184,15 @@ public final class Scheduler
             return;
         }
         final TaskSlot producer = slots.get(producerIndex);
-        producer.lock();
-        try
+        if (producer.stageSeq >= 0)
         {
-            if (producer.state() < TaskSlot.COMPLETED)
-            {
-                producer.addConsumer(consumer.index);
-                consumer.addPendingProducer();
-            }
-            else if (producer.outcome != TaskSlot.OUTCOME_OK)
-            {
-                consumer.poisoned = true;
-            }
+            // A staged producer is wired by whoever publishes the consumer: without a lock when both go out in
+            // the same batch, through the lock when the producer went out before.
+            consumer.deferredProducers.addInt(producerIndex);
         }
-        finally
+        else
         {
-            producer.unlock();
+            wireLocked(consumer, producer);
         }
         producer.refCount++;
         consumer.producers.addInt(producerIndex);
@@ -199,12 +206,116 @@ public final class Scheduler
      */
     public void seal(final TaskSlot slot)
     {
-        // With no producer wired, no other thread knows the task yet: it is ready without an atomic update.
-        if (slot.producers.isEmpty() || slot.producerDone())
+        final IntArrayList deferred = slot.deferredProducers;
+        for (int i = 0, n = deferred.size(); i < n; i++)
         {
-            becameReady(slot, skipScratch);
-            skipCascade(skipScratch);
+            wireLocked(slot, slots.get(deferred.getInt(i)));
         }
+        sealWired(slot, skipScratch);
+        skipCascade(skipScratch);
+    }
+
+    /**
+     * Stage a submitted task instead of sealing it: no worker can see it until its batch is published, by
+     * {@link #publishStaged()} or by an idle worker ({@link #takeStaged}). The first task of a batch wakes the
+     * workers of its kind, so that a parked worker can take the batch if the orchestrating thread leaves it.
+     *
+     * @param slot the task, wired.
+     * @return how many tasks are staged and not published, this one included.
+     */
+    public long stage(final TaskSlot slot)
+    {
+        final long staged = stagedSubmits.stage(slot);
+        if (staged == 1)
+        {
+            readyQueues[slot.kind].wakeWorkers();
+        }
+        return staged;
+    }
+
+    /**
+     * Publish every staged task; the orchestrating thread does this when a batch is full and before it waits.
+     */
+    public void publishStaged()
+    {
+        if (!stagedSubmits.hasStaged())
+        {
+            return;
+        }
+        while (!stagedSubmits.tryLock())
+        {
+            // A worker is publishing a batch it took: a bounded amount of work.
+            Thread.onSpinWait();
+        }
+        try
+        {
+            while (stagedSubmits.take(orchestratorBatch))
+            {
+                publishBatch(orchestratorBatch, skipScratch);
+            }
+        }
+        finally
+        {
+            stagedSubmits.unlock();
+        }
+    }
+
+    /**
+     * Whether tasks are staged and not published.
+     *
+     * @return true when {@link #takeStaged} would find a batch.
+     */
+    public boolean hasStaged()
+    {
+        return stagedSubmits.hasStaged();
+    }
+
+    /**
+     * How many tasks were staged so far, published or not: a count that moves while the orchestrating thread
+     * stages, and stands still while it runs user code.
+     *
+     * @return the staged count, or 0 when nothing is staged and not published.
+     */
+    public long stagedCount()
+    {
+        return stagedSubmits.hasStaged() ? stagedSubmits.stagedTotal() : 0;
+    }
+
+    /**
+     * Publish the staged tasks from a worker thread, when the orchestrating thread left them staged while it
+     * runs user code.
+     *
+     * @param batch   the calling worker's batch holder.
+     * @param scratch the calling worker's own work list.
+     * @return true when this thread took and published a batch.
+     */
+    public boolean takeStaged(final StagedBatch batch, final IntArrayList scratch)
+    {
+        if (!stagedSubmits.tryLock())
+        {
+            return false;
+        }
+        try
+        {
+            if (!stagedSubmits.take(batch.batch))
+            {
+                return false;
+            }
+            publishBatch(batch.batch, scratch);
+            return true;
+        }
+        finally
+        {
+            stagedSubmits.unlock();
+        }
+    }
+
+    /**
+     * A worker thread's holder for a staged batch it takes.
+     */
+    public static final class StagedBatch
+    {
+        private final StagedSubmits.Batch batch = new StagedSubmits.Batch();
     }
 
     /**
@@ -385,6 +496,73 @@ public final class Scheduler
     }
 
     // ---------------------------------------------------------------- internals
+
+    private void wireLocked(final TaskSlot consumer, final TaskSlot producer)
+    {
+        producer.lock();
+        try
+        {
+            if (producer.state() < TaskSlot.COMPLETED)
+            {
+                producer.addConsumer(consumer.index);
+                consumer.wiredProducers++;
+            }
+            else if (producer.outcome != TaskSlot.OUTCOME_OK)
+            {
+                consumer.poisoned = true;
+            }
+        }
+        finally
+        {
+            producer.unlock();
+        }
+    }
+
+    private void sealWired(final TaskSlot slot, final IntArrayList skipped)
+    {
+        // With no producer wired, no other thread knows the task yet: it is ready without an atomic update.
+        if (slot.wiredProducers == 0 || slot.unseal())
+        {
+            becameReady(slot, skipped);
+        }
+    }
+
+    private void publishBatch(final StagedSubmits.Batch batch, final IntArrayList skipped)
+    {
+        final int[] taken = batch.slots;
+        final int count = batch.count;
+        // First the edges inside the batch, while no task of it is visible to any other thread: no lock needed.
+        for (int i = 0; i < count; i++)
+        {
+            final TaskSlot consumer = slots.get(taken[i]);
+            final IntArrayList deferred = consumer.deferredProducers;
+            for (int j = 0, n = deferred.size(); j < n; j++)
+            {
+                final TaskSlot producer = slots.get(deferred.getInt(j));
+                if (producer.stageSeq >= batch.from)
+                {
+                    producer.addConsumer(consumer.index);
+                    consumer.wiredProducers++;
+                }
+            }
+        }
+        // Then, in submit order, the edges to tasks published before, and the seal that lets each task run.
+        for (int i = 0; i < count; i++)
+        {
+            final TaskSlot consumer = slots.get(taken[i]);
+            final IntArrayList deferred = consumer.deferredProducers;
+            for (int j = 0, n = deferred.size(); j < n; j++)
+            {
+                final TaskSlot producer = slots.get(deferred.getInt(j));
+                if (producer.stageSeq < batch.from)
+                {
+                    wireLocked(consumer, producer);
+                }
+            }
+            sealWired(consumer, skipped);
+        }
+        skipCascade(skipped);
+    }
 
     private void complete(final TaskSlot slot, final int outcome, final IntArrayList skipped, final Handoff handoff)
     {

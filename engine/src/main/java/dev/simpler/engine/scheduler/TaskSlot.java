@@ -45,6 +45,13 @@ public final class TaskSlot
     /** The pseudo-task of an {@code alloc}: completed from the start. */
     public static final int KIND_ALLOC = 2;
 
+    /**
+     * The pending-producer count of a task that is not sealed yet: the producers wired to it are counted apart
+     * ({@code wiredProducers}) and added in one step when it is sealed, while producers that complete meanwhile
+     * count down from here, which cannot reach zero before the seal.
+     */
+    static final int UNSEALED = 1 << 30;
+
     /** Ran and succeeded. */
     public static final int OUTCOME_OK = 0;
     /** Ran and failed. */
@@ -107,6 +114,12 @@ public final class TaskSlot
     int outcome;
     int nextCompleted = -1;
     int nextOverflow = -1;
+
+    // Written by the orchestrating thread while the task is submitted; read by whoever publishes it (the
+    // orchestrating thread, or a worker that took its staged batch).
+    long stageSeq = -1;
+    final IntArrayList deferredProducers = new IntArrayList();
+    int wiredProducers;
 
     // Owned by the orchestrating thread.
     final IntArrayList producers = new IntArrayList();
@@ -312,9 +325,15 @@ public final class TaskSlot
         PENDING_PRODUCERS.setRelease(this, count);
     }
 
-    void addPendingProducer()
+    /**
+     * Add the producers wired while the task was submitted and drop the submit's own hold on it.
+     *
+     * @return true when every wired producer has completed already.
+     */
+    boolean unseal()
     {
-        PENDING_PRODUCERS.getAndAdd(this, 1);
+        final int delta = wiredProducers - UNSEALED;
+        return (int)PENDING_PRODUCERS.getAndAdd(this, delta) + delta == 0;
     }
 
     /**

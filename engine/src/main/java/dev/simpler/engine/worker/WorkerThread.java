@@ -18,6 +18,10 @@ import dev.simpler.engine.scheduler.TaskSlot;
  */
 public final class WorkerThread implements Runnable
 {
+    /** How long staged tasks wait for the orchestrating thread before an idle worker publishes them. */
+    static final long TAKE_STAGED_AFTER_NS = 20_000L;
+    private static final int STAGED_CHECK_MASK = 31;
+
     private final String name;
     private final ReadyQueue queue;
     private final Scheduler scheduler;
@@ -26,6 +30,7 @@ public final class WorkerThread implements Runnable
     private final Waiter waiter;
     private final IntArrayList scratch = new IntArrayList();
     private final Scheduler.Handoff handoff;
+    private final Scheduler.StagedBatch stagedBatch = new Scheduler.StagedBatch();
     private final WakeCondition entryAvailable;
     private final WakeCondition groupAssembled;
     private volatile boolean running = true;
@@ -57,7 +62,8 @@ public final class WorkerThread implements Runnable
         this.scheduler = scheduler;
         this.executor = executor;
         this.waiter = waiter;
-        this.entryAvailable = () -> !running || queue.isAvailable(claimed) || queue.hasOverflow();
+        this.entryAvailable =
+            () -> !running || queue.isAvailable(claimed) || queue.hasOverflow() || scheduler.hasStaged();
         this.groupAssembled = () -> !running || groupSlot.claimedMembers() >= groupSlot.groupSize();
     }
 
@@ -141,6 +147,9 @@ public final class WorkerThread implements Runnable
         while (running)
         {
             claimed = queue.claim(sequence);
+            int idleRounds = 0;
+            long stagedSeen = -1;
+            long stagedSeenAt = 0;
             while (!queue.isAvailable(claimed))
             {
                 if (!running)
@@ -151,6 +160,25 @@ public final class WorkerThread implements Runnable
                 {
                     queue.drainOverflow();
                     continue;
+                }
+                if ((++idleRounds & STAGED_CHECK_MASK) == 0)
+                {
+                    // Tasks staged by the orchestrating thread, and no more staged for a while: it is running user
+                    // code, so publish them from here. Looked at only now and then: the orchestrating thread
+                    // writes that count on every submit while it streams.
+                    final long staged = scheduler.stagedCount();
+                    final long now = System.nanoTime();
+                    if (staged != stagedSeen)
+                    {
+                        stagedSeen = staged;
+                        stagedSeenAt = now;
+                    }
+                    else if (staged > 0 && now - stagedSeenAt > TAKE_STAGED_AFTER_NS
+                        && scheduler.takeStaged(stagedBatch, scratch))
+                    {
+                        stagedSeen = -1;
+                        continue;
+                    }
                 }
                 waiter.idle(entryAvailable);
             }

@@ -1,0 +1,182 @@
+package dev.simpler.engine.scheduler;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Where the orchestrating thread writes: how many tasks it has staged.
+ */
+abstract class StagedSubmitsTail
+{
+    @SuppressWarnings("unused")
+    private long p01;
+    private long p02;
+    private long p03;
+    private long p04;
+    private long p05;
+    private long p06;
+    private long p07;
+    private long p08;
+    @SuppressWarnings("unused")
+    volatile long tail;
+}
+
+/**
+ * Keeps the staged count and the taken count on separate cache lines.
+ */
+abstract class StagedSubmitsPadding extends StagedSubmitsTail
+{
+    @SuppressWarnings("unused")
+    private long q01;
+    private long q02;
+    private long q03;
+    private long q04;
+    private long q05;
+    private long q06;
+    private long q07;
+    private long q08;
+}
+
+/**
+ * How many staged tasks were taken for publication, by the orchestrating thread or by a worker.
+ */
+abstract class StagedSubmitsHead extends StagedSubmitsPadding
+{
+    @SuppressWarnings("unused")
+    volatile long head;
+    @SuppressWarnings("unused")
+    volatile int publishing;
+    @SuppressWarnings("unused")
+    private long r01;
+    private long r02;
+    private long r03;
+    private long r04;
+    private long r05;
+    private long r06;
+    private long r07;
+}
+
+/**
+ * The sequence of tasks the orchestrating thread has submitted but not yet made visible to the workers. Only the
+ * orchestrating thread stages. A batch is taken whole, from the first staged task not yet taken up to the last
+ * one staged, under the publishing lock, by the orchestrating thread when the batch is full or when it is about
+ * to wait, or by an idle worker when the orchestrating thread left tasks staged while it runs user code. The
+ * lock is held until the batch is wired and published ({@link Scheduler}): batches go out one at a time and in
+ * order, so a task's consumers are never wired by two threads at once.
+ */
+final class StagedSubmits extends StagedSubmitsHead
+{
+    /** Most tasks staged at once; the orchestrating thread publishes well before. */
+    static final int CAPACITY = 256;
+
+    private static final VarHandle HEAD;
+    private static final VarHandle TAIL;
+    private static final VarHandle PUBLISHING;
+
+    static
+    {
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            HEAD = lookup.findVarHandle(StagedSubmitsHead.class, "head", long.class);
+            TAIL = lookup.findVarHandle(StagedSubmitsTail.class, "tail", long.class);
+            PUBLISHING = lookup.findVarHandle(StagedSubmitsHead.class, "publishing", int.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
+    private final int[] entries = new int[CAPACITY];
+
+    /**
+     * A taken batch: its slots in staging order and the position of the first. Each thread that takes batches
+     * owns one.
+     */
+    static final class Batch
+    {
+        final int[] slots = new int[CAPACITY];
+        long from;
+        int count;
+    }
+
+    /**
+     * Stage a task; orchestrating thread only. Everything it wrote into the slot before is visible to a worker
+     * that takes the batch.
+     *
+     * @param slot the task.
+     * @return how many tasks are staged and not taken, this one included.
+     */
+    long stage(final TaskSlot slot)
+    {
+        final long position = (long)TAIL.get(this);
+        slot.stageSeq = position;
+        entries[(int)position & (CAPACITY - 1)] = slot.index;
+        TAIL.setRelease(this, position + 1);
+        return position + 1 - (long)HEAD.getAcquire(this);
+    }
+
+    /**
+     * Whether tasks are staged and not taken.
+     *
+     * @return true when {@link #take()} would get a batch.
+     */
+    boolean hasStaged()
+    {
+        return (long)TAIL.getAcquire(this) != (long)HEAD.getAcquire(this);
+    }
+
+    /**
+     * How many tasks were ever staged.
+     *
+     * @return the staged total.
+     */
+    long stagedTotal()
+    {
+        return (long)TAIL.getAcquire(this);
+    }
+
+    /**
+     * Try to become the thread that publishes staged tasks.
+     *
+     * @return true when the lock was free; {@link #unlock()} after publishing.
+     */
+    boolean tryLock()
+    {
+        return PUBLISHING.compareAndSet(this, 0, 1);
+    }
+
+    /**
+     * Let another thread publish.
+     */
+    void unlock()
+    {
+        PUBLISHING.setRelease(this, 0);
+    }
+
+    /**
+     * Take every staged task not taken yet; only while holding the lock.
+     *
+     * @param batch where the taken slots go, owned by the calling thread.
+     * @return false when nothing is staged.
+     */
+    boolean take(final Batch batch)
+    {
+        final long from = (long)HEAD.get(this);
+        final long to = (long)TAIL.getAcquire(this);
+        if (from == to)
+        {
+            return false;
+        }
+        final int count = (int)(to - from);
+        for (int i = 0; i < count; i++)
+        {
+            batch.slots[i] = entries[(int)(from + i) & (CAPACITY - 1)];
+        }
+        HEAD.setRelease(this, to);
+        batch.from = from;
+        batch.count = count;
+        return true;
+    }
+}
