@@ -29,6 +29,8 @@ final class QuickBench
 {
     private static final int TASKS = 100_000;
     private static final int REPETITIONS = 7;
+    // Unmeasured batches first, so that the figures are those of compiled code (JMH warms up for the same reason).
+    private static final int WARM_UP_BATCHES = 5;
     private static final int ROUND_TRIPS = 50_000;
 
     private QuickBench()
@@ -38,7 +40,8 @@ final class QuickBench
     static void main(final String[] args) throws Exception
     {
         System.out.println("quick harness: " + TASKS + " tasks per batch, median of " + REPETITIONS
-            + " batches; round trip over " + ROUND_TRIPS + " runs after as many warm-up runs");
+            + " batches after " + WARM_UP_BATCHES + " warm-up batches; round trip over " + ROUND_TRIPS
+            + " runs after as many warm-up runs");
         for (final WaitStrategy strategy : WaitStrategy.values())
         {
             engine(WorkerMode.THREAD, 1, strategy);
@@ -178,7 +181,10 @@ final class QuickBench
     private static double medianRate(final Runnable batch)
     {
         final double[] rates = new double[REPETITIONS];
-        batch.run();
+        for (int w = 0; w < WARM_UP_BATCHES; w++)
+        {
+            batch.run();
+        }
         for (int r = 0; r < REPETITIONS; r++)
         {
             final long start = System.nanoTime();
