@@ -283,8 +283,7 @@ class LifecycleTest
         }
         finally
         {
-            child.destroyForcibly();
-            child.waitFor(20, TimeUnit.SECONDS);
+            kill(child);
         }
     }
 
@@ -308,8 +307,7 @@ class LifecycleTest
         }
         finally
         {
-            engine.destroyForcibly();
-            engine.waitFor(20, TimeUnit.SECONDS);
+            kill(engine);
             SharedMemoryFile.sweepStale();
         }
     }
@@ -332,9 +330,17 @@ class LifecycleTest
         }
         finally
         {
-            child.destroyForcibly();
-            child.waitFor(20, TimeUnit.SECONDS);
+            kill(child);
         }
+    }
+
+    /**
+     * Kill a child JVM started by a test and wait (bounded) until it is gone.
+     */
+    private static void kill(final Process child) throws InterruptedException
+    {
+        child.destroyForcibly();
+        child.waitFor(20, TimeUnit.SECONDS);
     }
 
     /**
