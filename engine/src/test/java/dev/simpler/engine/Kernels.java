@@ -85,6 +85,36 @@ final class Kernels
     /** INT32 tensor 0 (OUTPUT/OUTPUT_EXISTING): element 0 becomes {@code scalar(0)}. */
     static final SubCallable PUT_SCALAR = (args) -> args.tensor(0).buffer().putInt(0, (int)args.scalar(0));
 
+    /** Like {@link #APPEND_TO_LOG}, after spinning for {@code scalar(1)} nanoseconds: a task slower than a submit. */
+    static final SubCallable SLOW_APPEND_TO_LOG = (args) ->
+    {
+        final long end = System.nanoTime() + args.scalar(1);
+        while (System.nanoTime() - end < 0)
+        {
+            Thread.onSpinWait();
+        }
+        APPEND_TO_LOG.call(args);
+    };
+
+    /**
+     * INT32 tensor 0 (NO_DEP): waits until element 0 is non-zero (at most {@link TestWorkers#LATCH_SECONDS}), then
+     * atomically adds 1 to element 1.
+     */
+    static final SubCallable AWAIT_FLAG_THEN_COUNT = (args) ->
+    {
+        final UnsafeBuffer flag = args.tensor(0).buffer();
+        final long deadline = System.nanoTime() + TestWorkers.LATCH_SECONDS * 1_000_000_000L;
+        while (flag.getIntVolatile(0) == 0)
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new IllegalStateException("the flag was never raised");
+            }
+            Thread.onSpinWait();
+        }
+        flag.getAndAddInt(Integer.BYTES, 1);
+    };
+
     /** Next-level worker that adds vectors like {@link #VECTOR_ADD}, whatever the callable handle. */
     static final WorkerFactory VECTOR_ADD_WORKER = VectorAddWorker::new;
 

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.simpler.engine.scheduler.SlotTable;
+
 /**
  * Ready queues per worker type, dispatch of groups and wait strategies (SPEC §3 Groups, §5, §11).
  */
@@ -398,6 +400,76 @@ class SchedulingTest
                 }
             }, null);
             assertEquals(length, log.buffer().getInt(0));
+        }
+    }
+
+    /**
+     * An orchestration function that submits much faster than its worker runs is paced once the slot table is
+     * full, instead of growing it by the size of its lead: every slot number stays within the first chunks, and
+     * the chain still runs in submit order.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.simpler.engine.TestWorkers#modes")
+    @Timeout(value = 60, threadMode = SEPARATE_THREAD)
+    void aRunFarAheadOfItsWorkerReusesABoundedSetOfSlots(final WorkerMode mode)
+    {
+        final int length = 16 * SlotTable.CHUNK_SIZE;
+        final long taskNanos = 5_000;
+        try (Worker worker = start(builder(mode).subWorkers(1)))
+        {
+            final int slowAppend = worker.register(Kernels.SLOW_APPEND_TO_LOG);
+            final Tensor log = worker.sharedTensor(DataType.INT32, 1 + length);
+            Kernels.zero(log);
+            // One short run first, so that a PROCESS-mode child has loaded the callable: a first call that takes
+            // longer than the pacing's patience would let the table grow, as it should.
+            worker.run((orch, ignored) ->
+                orch.submitSub(slowAppend, new TaskArgs().inout(log).addScalar(0).addScalar(0)), null);
+            Kernels.zero(log);
+            final int[] highestSlot = {0};
+            worker.run((orch, ignored) ->
+            {
+                for (int i = 0; i < length; i++)
+                {
+                    final TaskArgs args = new TaskArgs().inout(log).addScalar(i).addScalar(taskNanos);
+                    highestSlot[0] = Math.max(highestSlot[0], orch.submitSub(slowAppend, args).taskSlot());
+                }
+            }, null);
+            assertEquals(length, log.buffer().getInt(0));
+            for (int i = 0; i < length; i++)
+            {
+                assertEquals(i, log.buffer().getInt(Integer.BYTES * (1 + i)), "chain step " + i);
+            }
+            // Pausing the worker (a GC, a compilation) longer than the pacing's patience grows the table once.
+            assertTrue(highestSlot[0] < 4 * SlotTable.CHUNK_SIZE, "the orchestration function's lead was bounded: "
+                + "highest slot " + highestSlot[0] + " for a chain of " + length);
+        }
+    }
+
+    /**
+     * Pacing never waits for tasks that wait for the orchestration function: with the table full of tasks that
+     * only finish once the function raises a flag after its last submit, the table grows instead.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.simpler.engine.TestWorkers#modes")
+    @Timeout(value = 60, threadMode = SEPARATE_THREAD)
+    void aFullTableOfTasksWaitingForTheOrchestrationFunctionGrows(final WorkerMode mode)
+    {
+        final int tasks = 3 * SlotTable.CHUNK_SIZE;
+        try (Worker worker = start(builder(mode).subWorkers(1)))
+        {
+            final int awaitFlag = worker.register(Kernels.AWAIT_FLAG_THEN_COUNT);
+            final Tensor flag = worker.sharedTensor(DataType.INT32, 2);
+            Kernels.zero(flag);
+            worker.run((orch, ignored) ->
+            {
+                final TaskArgs args = new TaskArgs().noDep(flag);
+                for (int i = 0; i < tasks; i++)
+                {
+                    orch.submitSub(awaitFlag, args);
+                }
+                flag.buffer().putIntVolatile(0, 1);
+            }, null);
+            assertEquals(tasks, flag.buffer().getIntVolatile(Integer.BYTES));
         }
     }
 

@@ -47,6 +47,10 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private static final int STAGE_BATCH = 64;
     // Parks of a waiting orchestrating thread while work in flight progresses only when it assists: the first ones
     // short, later ones longer in proportion to the wait, up to the longest.
+    /** A full slot table waits for this share of it (as a shift) to free before the submits go on. */
+    private static final int PACE_REFILL_SHIFT = 3;
+    /** A full slot table grows after waiting this long without any task completing. */
+    private static final long PACE_STALL_NS = 5_000_000L;
     private static final long ASSISTED_PARK_NS = 20_000L;
     private static final long MAX_ASSISTED_PARK_NS = 1_000_000L;
 
@@ -244,7 +248,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         takeCompletions();
         final HeapRing ring = currentRing();
         final long slabId = carve(ring, HeapRing.alignedSize(shapeOnly.nbytes()));
-        final TaskSlot slot = scheduler.claim();
+        final TaskSlot slot = claimSlot();
         slot.attachSlab(ring, slabId);
         scheduler.completeAlloc(slot);
         final Tensor tensor = shapeOnly.withAddress(ring.address(slabId));
@@ -346,7 +350,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
             slabId = carve(ring, slabBytes);
         }
 
-        final TaskSlot slot = scheduler.claim();
+        final TaskSlot slot = claimSlot();
         slot.describe(kind, callable, config, members);
         if (ring != null)
         {
@@ -392,6 +396,51 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         }
         assist.assist();
         return slot.submitResult();
+    }
+
+    /**
+     * Claim a slot for a task, pacing the orchestration function when the slot table is full.
+     *
+     * <p>A full table is mostly tasks that are still in flight when the orchestration function runs far ahead of
+     * the workers. Growing it then would only let the lead grow, allocating a chunk of slots whenever the lead
+     * reaches a new high; instead the function waits, like a producer at a full ring, until an eighth of the
+     * table is free again, so that it comes back for a burst of submits rather than for every completion. The
+     * table still grows when waiting cannot help: when fewer than half of the live slots are in flight (the
+     * rest are held by open scopes, which only the orchestration function can close), or when no task
+     * completed for {@value #PACE_STALL_NS} ns (a task may itself wait for something this function does
+     * later).
+     */
+    private TaskSlot claimSlot()
+    {
+        if (!scheduler.hasFreeSlot() && scheduler.unseenTasks() >= scheduler.liveSlots() >> 1)
+        {
+            awaitFreeSlots();
+        }
+        return scheduler.claim();
+    }
+
+    private void awaitFreeSlots()
+    {
+        publishStaged();
+        final int wanted = Math.max(1, scheduler.slots().capacity() >> PACE_REFILL_SHIFT);
+        long deadline = System.nanoTime() + PACE_STALL_NS;
+        resetWait();
+        while (scheduler.freeSlots() < wanted && scheduler.unseenTasks() >= scheduler.liveSlots() >> 1)
+        {
+            if (makeProgress() > 0)
+            {
+                deadline = System.nanoTime() + PACE_STALL_NS;
+                resetWait();
+                continue;
+            }
+            checkNotStopping();
+            final long remaining = deadline - System.nanoTime();
+            if (remaining <= 0)
+            {
+                return;
+            }
+            idle(remaining);
+        }
     }
 
     private void wire(final TaskSlot slot, final TensorArgType tag, final long address)

@@ -49,6 +49,7 @@ public final class Scheduler
     private long[] scopeEpoch = new long[0];
     private long epochs;
     private int liveSlots;
+    private int unseenTasks;
 
     /**
      * A scheduler over a slot table and one ready queue per task kind.
@@ -122,6 +123,17 @@ public final class Scheduler
         return liveSlots;
     }
 
+    /**
+     * Tasks claimed whose completion the orchestrating thread has not seen yet: submitted and not finished, or
+     * finished and still in the completion queue.
+     *
+     * @return the count.
+     */
+    public int unseenTasks()
+    {
+        return unseenTasks;
+    }
+
     // ---------------------------------------------------------------- orchestrating thread
 
     /**
@@ -135,6 +147,16 @@ public final class Scheduler
     }
 
     /**
+     * Free slots.
+     *
+     * @return how many tasks can be claimed before the table grows.
+     */
+    public int freeSlots()
+    {
+        return slots.freeCount();
+    }
+
+    /**
      * Claim a slot for a new task; it holds one reference for its scope and waits for nothing yet.
      *
      * @return the slot, in state PENDING.
@@ -143,6 +165,7 @@ public final class Scheduler
     {
         final TaskSlot slot = slots.claim();
         liveSlots++;
+        unseenTasks++;
         slot.refCount = 1;
         slot.completionSeen = false;
         // Only what this thread owns, or what must read as fresh before the task is published, is reset here:
@@ -331,6 +354,7 @@ public final class Scheduler
         slot.initPendingProducers(0);
         slot.setState(TaskSlot.COMPLETED);
         slot.completionSeen = true;
+        unseenTasks--;
     }
 
     /**
@@ -530,11 +554,15 @@ public final class Scheduler
     private void publishBatch(final StagedSubmits.Batch batch, final IntArrayList skipped)
     {
         final int[] taken = batch.slots;
+        final boolean[] closed = batch.closed;
         final int count = batch.count;
         // First the edges inside the batch, while no task of it is visible to any other thread: no lock needed.
+        // A task whose producers are all in the batch (or that has none) is sealed here with a plain store:
+        // nothing can count it down before its producers are published below.
         for (int i = 0; i < count; i++)
         {
             final TaskSlot consumer = slots.get(taken[i]);
+            boolean inside = consumer.wiredProducers == 0 && !consumer.poisoned;
             final IntArrayList deferred = consumer.deferredProducers;
             for (int j = 0, n = deferred.size(); j < n; j++)
             {
@@ -544,12 +572,31 @@ public final class Scheduler
                     producer.addConsumer(consumer.index);
                     consumer.wiredProducers++;
                 }
+                else
+                {
+                    inside = false;
+                }
+            }
+            closed[i] = inside;
+            if (inside)
+            {
+                consumer.sealClosed();
             }
         }
-        // Then, in submit order, the edges to tasks published before, and the seal that lets each task run.
+        // Then, in submit order, the edges to tasks published before, and the seal that lets each task run. The
+        // tasks found ready go out together at the end, one ring claim and one wake-up per kind.
+        final IntArrayList[] ready = batch.ready;
         for (int i = 0; i < count; i++)
         {
             final TaskSlot consumer = slots.get(taken[i]);
+            if (closed[i])
+            {
+                if (consumer.wiredProducers == 0)
+                {
+                    ready[consumer.kind].addInt(consumer.index);
+                }
+                continue;
+            }
             final IntArrayList deferred = consumer.deferredProducers;
             for (int j = 0, n = deferred.size(); j < n; j++)
             {
@@ -559,7 +606,21 @@ public final class Scheduler
                     wireLocked(consumer, producer);
                 }
             }
-            sealWired(consumer, skipped);
+            if (consumer.wiredProducers == 0 || consumer.unseal())
+            {
+                if (consumer.poisoned)
+                {
+                    skipped.addInt(consumer.index);
+                }
+                else
+                {
+                    ready[consumer.kind].addInt(consumer.index);
+                }
+            }
+        }
+        for (int kind = 0; kind < ready.length; kind++)
+        {
+            readyQueues[kind].publishAll(ready[kind]);
         }
         skipCascade(skipped);
     }
@@ -636,6 +697,7 @@ public final class Scheduler
     private void onCompletionSeen(final TaskSlot slot)
     {
         slot.completionSeen = true;
+        unseenTasks--;
         if (slot.outcome == TaskSlot.OUTCOME_FAILED)
         {
             for (int i = 0; i < slot.groupSize; i++)

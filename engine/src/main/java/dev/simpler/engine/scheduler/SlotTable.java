@@ -5,7 +5,8 @@ import org.agrona.collections.IntArrayList;
 /**
  * Every task slot, in chunks of {@value #CHUNK_SIZE} that are allocated once and reused. The table grows by
  * whole chunks when every slot is live (a run may hold any number of tasks until its scope ends), up to
- * {@link #MAX_SLOTS}.
+ * {@link #MAX_SLOTS}; the orchestrating thread paces itself rather than grow the table for tasks that are merely
+ * in flight (see {@code GraphBuilder}).
  *
  * <p>Single writer: the orchestrating thread claims and releases slots and grows the table. Worker threads
  * only look slots up, by an index they received through a ready queue, which happens after the growth that
@@ -62,6 +63,16 @@ public final class SlotTable
     boolean hasFree()
     {
         return !freeSlots.isEmpty();
+    }
+
+    /**
+     * Free slots.
+     *
+     * @return how many slots {@link #claim()} can hand out before the table grows.
+     */
+    int freeCount()
+    {
+        return freeSlots.size();
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.simpler.engine.scheduler;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
+import org.agrona.collections.IntArrayList;
+
 /**
  * Where the orchestrating thread writes: how many tasks it has staged.
  */
@@ -97,6 +99,10 @@ final class StagedSubmits extends StagedSubmitsHead
     static final class Batch
     {
         final int[] slots = new int[CAPACITY];
+        /** Per task: every producer it waits for is in this batch, so no other thread can count it down yet. */
+        final boolean[] closed = new boolean[CAPACITY];
+        /** Tasks found ready while the batch is wired, per kind, published together at its end. */
+        final IntArrayList[] ready = {new IntArrayList(), new IntArrayList()};
         long from;
         int count;
     }

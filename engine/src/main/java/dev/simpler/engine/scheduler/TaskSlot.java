@@ -337,6 +337,14 @@ public final class TaskSlot
     }
 
     /**
+     * Seal a task no other thread can see or count down yet: every producer it waits for is unpublished.
+     */
+    void sealClosed()
+    {
+        PENDING_PRODUCERS.set(this, wiredProducers);
+    }
+
+    /**
      * One producer finished.
      *
      * @return true when it was the last one.
