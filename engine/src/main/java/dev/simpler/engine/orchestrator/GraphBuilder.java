@@ -50,7 +50,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     /** A full slot table waits for this share of it (as a shift) to free before the submits go on. */
     private static final int PACE_REFILL_SHIFT = 3;
     /** A full slot table grows after waiting this long without any task completing. */
-    private static final long PACE_STALL_NS = 5_000_000L;
+    private static final long PACE_STALL_NS = 50_000_000L;
     private static final long ASSISTED_PARK_NS = 20_000L;
     private static final long MAX_ASSISTED_PARK_NS = 1_000_000L;
 
@@ -408,7 +408,8 @@ public final class GraphBuilder implements Orchestrator, RetireListener
      * table still grows when waiting cannot help: when fewer than half of the live slots are in flight (the
      * rest are held by open scopes, which only the orchestration function can close), or when no task
      * completed for {@value #PACE_STALL_NS} ns (a task may itself wait for something this function does
-     * later).
+     * later). That patience is long next to a scheduler time slice or a collection in a PROCESS-mode child, so
+     * that a worker merely paused does not grow the table.
      */
     private TaskSlot claimSlot()
     {
