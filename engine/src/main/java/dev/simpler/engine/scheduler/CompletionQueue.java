@@ -45,6 +45,17 @@ final class CompletionQueue
 
     void push(final TaskSlot slot)
     {
+        slot.completedCount = 0;
+        pushGroup(slot);
+    }
+
+    /**
+     * Push a slot that heads a group of completions ({@link TaskSlot#completedCount} set), or a single one.
+     *
+     * @param slot the slot.
+     */
+    void pushGroup(final TaskSlot slot)
+    {
         int current;
         do
         {

@@ -14,7 +14,8 @@ import dev.simpler.engine.idle.Waiter;
  *       nothing to wait for), takes completions and retires tasks;</li>
  *   <li>the worker thread that finishes a task marks it COMPLETED, releases its consumers (publishing each one
  *       whose producers have all completed, or skipping it when one failed) and hands the slot to the
- *       orchestrating thread through the completion queue.</li>
+ *       orchestrating thread through the completion queue (a worker thread hands them back in groups of up to
+ *       {@value #COMPLETION_GROUP}, before it waits for work or when the group is full).</li>
  * </ul>
  * A task retires once it completed, every consumer wired to it completed, and its scope ended: each of those
  * holds one reference, counted by the orchestrating thread alone.
@@ -36,12 +37,16 @@ import dev.simpler.engine.idle.Waiter;
  */
 public final class Scheduler
 {
+    /** Completions a worker thread hands back together, at most. */
+    static final int COMPLETION_GROUP = 8;
+
     private final SlotTable slots;
     private final ReadyQueue[] readyQueues;
     private final CompletionQueue completions;
     private RetireListener retireListener = slot -> { };
     private final RunReport report = new RunReport();
     private final IntArrayList skipScratch = new IntArrayList();
+    private final IntArrayList takenScratch = new IntArrayList();
     private final StagedSubmits stagedSubmits = new StagedSubmits();
     private final StagedSubmits.Batch orchestratorBatch = new StagedSubmits.Batch();
     private int[] scopeHead = new int[0];
@@ -430,15 +435,33 @@ public final class Scheduler
      */
     public int processCompletions()
     {
+        // Gather first: a group's slot numbers sit in one array, so the loads of the slots below can overlap.
+        final IntArrayList taken = takenScratch;
         int index = completions.takeAll();
-        int count = 0;
         while (index != -1)
         {
-            final TaskSlot slot = slots.get(index);
-            index = slot.nextCompleted;
-            count++;
-            onCompletionSeen(slot);
+            final TaskSlot node = slots.get(index);
+            final int grouped = node.completedCount;
+            if (grouped == 0)
+            {
+                taken.addInt(index);
+            }
+            else
+            {
+                final int[] group = node.completedGroup;
+                for (int i = 0; i < grouped; i++)
+                {
+                    taken.addInt(group[i]);
+                }
+            }
+            index = node.nextCompleted;
         }
+        final int count = taken.size();
+        for (int i = 0; i < count; i++)
+        {
+            onCompletionSeen(slots.get(taken.getInt(i)));
+        }
+        taken.clear();
         return count;
     }
 
@@ -484,12 +507,43 @@ public final class Scheduler
     }
 
     /**
+     * Hand back the completions a worker thread has collected, as one group: one push instead of one per task,
+     * and the orchestrating thread reads their slot numbers from one array instead of following a link through
+     * each slot. A worker thread calls this before it waits for work (and the group goes out by itself when
+     * full), so a completion waits at most for the tasks its worker runs next without pause.
+     *
+     * @param handoff the worker thread's handoff, which holds its collected completions.
+     */
+    public void flushCompletions(final Handoff handoff)
+    {
+        final int count = handoff.completedCount;
+        if (count == 0)
+        {
+            return;
+        }
+        final TaskSlot head = slots.get(handoff.completed[0]);
+        if (count > 1)
+        {
+            System.arraycopy(handoff.completed, 0, head.completedGroup, 0, count);
+            head.completedCount = count;
+        }
+        else
+        {
+            head.completedCount = 0;
+        }
+        handoff.completedCount = 0;
+        completions.pushGroup(head);
+    }
+
+    /**
      * One released consumer a worker thread will run next itself. Owned by that worker thread.
      */
     public static final class Handoff
     {
         private final int kind;
         private int slot = -1;
+        private final int[] completed = new int[COMPLETION_GROUP];
+        private int completedCount;
 
         /**
          * A handoff for a worker of one kind.
@@ -650,7 +704,18 @@ public final class Scheduler
                 more.clear();
             }
         }
-        completions.push(slot);
+        if (handoff != null)
+        {
+            handoff.completed[handoff.completedCount++] = slot.index;
+            if (handoff.completedCount == COMPLETION_GROUP)
+            {
+                flushCompletions(handoff);
+            }
+        }
+        else
+        {
+            completions.push(slot);
+        }
     }
 
     private void release(

@@ -113,6 +113,10 @@ public final class TaskSlot
     // completion.
     int outcome;
     int nextCompleted = -1;
+    /** When this slot heads a group of completions handed back together: how many, else 0. */
+    int completedCount;
+    /** The slot numbers of that group, this slot's first. */
+    final int[] completedGroup = new int[Scheduler.COMPLETION_GROUP];
     int nextOverflow = -1;
 
     // Written by the orchestrating thread while the task is submitted; read by whoever publishes it (the

@@ -147,6 +147,10 @@ public final class WorkerThread implements Runnable
         while (running)
         {
             claimed = queue.claim(sequence);
+            if (!queue.isAvailable(claimed))
+            {
+                scheduler.flushCompletions(handoff);
+            }
             int idleRounds = 0;
             long stagedSeen = -1;
             long stagedSeenAt = 0;
@@ -205,6 +209,7 @@ public final class WorkerThread implements Runnable
             queue.wakeWorkers();
             return true;
         }
+        scheduler.flushCompletions(handoff);
         groupSlot = slot;
         while (slot.claimedMembers() < slot.groupSize())
         {
