@@ -413,11 +413,20 @@ public final class GraphBuilder implements Orchestrator, RetireListener
      */
     private TaskSlot claimSlot()
     {
-        if (!scheduler.hasFreeSlot() && scheduler.unseenTasks() >= scheduler.liveSlots() >> 1)
+        if (!scheduler.hasFreeSlot() && mostLiveSlotsInFlight())
         {
             awaitFreeSlots();
         }
         return scheduler.claim();
+    }
+
+    /**
+     * Whether waiting can free slots: at least half of the live ones are tasks whose completion is still to come
+     * (the rest are held by open scopes).
+     */
+    private boolean mostLiveSlotsInFlight()
+    {
+        return scheduler.unseenTasks() >= scheduler.liveSlots() >> 1;
     }
 
     private void awaitFreeSlots()
@@ -426,7 +435,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         final int wanted = Math.max(1, scheduler.slots().capacity() >> PACE_REFILL_SHIFT);
         long deadline = System.nanoTime() + PACE_STALL_NS;
         resetWait();
-        while (scheduler.freeSlots() < wanted && scheduler.unseenTasks() >= scheduler.liveSlots() >> 1)
+        while (scheduler.freeSlots() < wanted && mostLiveSlotsInFlight())
         {
             if (makeProgress() > 0)
             {

@@ -164,10 +164,7 @@ public final class ReadyQueue
     void publish(final TaskSlot slot)
     {
         slot.setState(TaskSlot.READY);
-        if (!tryPublish(slot))
-        {
-            pushOverflow(slot);
-        }
+        publishOrOverflow(slot);
         Waiter.wakeAll(waiters);
     }
 
@@ -200,11 +197,7 @@ public final class ReadyQueue
         {
             for (int i = 0; i < count; i++)
             {
-                final TaskSlot slot = slots.get(ready.getInt(i));
-                if (!tryPublish(slot))
-                {
-                    pushOverflow(slot);
-                }
+                publishOrOverflow(slots.get(ready.getInt(i)));
             }
         }
         if (hi >= 0)
@@ -269,6 +262,14 @@ public final class ReadyQueue
     public void wakeWorkers()
     {
         Waiter.wakeAll(waiters);
+    }
+
+    private void publishOrOverflow(final TaskSlot slot)
+    {
+        if (!tryPublish(slot))
+        {
+            pushOverflow(slot);
+        }
     }
 
     private boolean tryPublish(final TaskSlot slot)

@@ -662,14 +662,7 @@ public final class Scheduler
             }
             if (consumer.wiredProducers == 0 || consumer.unseal())
             {
-                if (consumer.poisoned)
-                {
-                    skipped.addInt(consumer.index);
-                }
-                else
-                {
-                    ready[consumer.kind].addInt(consumer.index);
-                }
+                (consumer.poisoned ? skipped : ready[consumer.kind]).addInt(consumer.index);
             }
         }
         for (int kind = 0; kind < ready.length; kind++)
