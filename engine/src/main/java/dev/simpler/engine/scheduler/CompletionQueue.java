@@ -7,9 +7,9 @@ import dev.simpler.engine.idle.Waiter;
 
 /**
  * Completed tasks on their way from the workers to the orchestrating thread, which retires them. An intrusive
- * lock-free stack linked through {@link TaskSlot#nextCompleted}: workers push, the orchestrating thread takes
- * the whole stack at once, so it never allocates and has no ABA hazard. Each slot is pushed at most once per
- * use, so the stack needs no bound.
+ * lock-free stack linked through the {@link CompletionRecord#NEXT} entry of each slot's completion record:
+ * workers push, the orchestrating thread takes the whole stack at once, so it never allocates and has no ABA
+ * hazard. Each slot is pushed at most once per use, so the stack needs no bound.
  */
 final class CompletionQueue
 {
@@ -45,12 +45,12 @@ final class CompletionQueue
 
     void push(final TaskSlot slot)
     {
-        slot.completedCount = 0;
+        slot.completionRecord[CompletionRecord.COUNT] = 0;
         pushGroup(slot);
     }
 
     /**
-     * Push a slot that heads a group of completions ({@link TaskSlot#completedCount} set), or a single one.
+     * Push a slot that heads a group of completions (its completion record filled), or a single one.
      *
      * @param slot the slot.
      */
@@ -60,7 +60,7 @@ final class CompletionQueue
         do
         {
             current = (int)HEAD.getAcquire(this);
-            slot.nextCompleted = current;
+            slot.completionRecord[CompletionRecord.NEXT] = current;
         }
         while (!HEAD.compareAndSet(this, current, slot.index));
         final Waiter waiter = consumerWaiter;
@@ -78,7 +78,8 @@ final class CompletionQueue
     /**
      * Take every completed slot pushed so far.
      *
-     * @return index of the first slot of the taken list, linked by {@link TaskSlot#nextCompleted}, or -1.
+     * @return index of the first slot of the taken list, linked by the {@link CompletionRecord#NEXT} entry of
+     *         each slot's completion record, or -1.
      */
     int takeAll()
     {

@@ -7,6 +7,101 @@ import org.agrona.collections.IntArrayList;
 import dev.simpler.engine.idle.Waiter;
 
 /**
+ * Keeps the fields the workers read off whatever lies before the scheduler in memory.
+ */
+abstract class SchedulerLeadPadding
+{
+    /** Fills the word after the object header, so that no field of a subclass is placed there. */
+    @SuppressWarnings("unused")
+    private int o00;
+    @SuppressWarnings("unused")
+    private long o01;
+    private long o02;
+    private long o03;
+    private long o04;
+    private long o05;
+    private long o06;
+    private long o07;
+    private long o08;
+}
+
+/**
+ * What the worker threads read on every task, set when the scheduler is built and never written again; padded
+ * on both sides, since whatever lies before the object in memory may be written per task.
+ */
+abstract class SchedulerSharedFields extends SchedulerLeadPadding
+{
+    final SlotTable slots;
+    final ReadyQueue[] readyQueues;
+    final CompletionQueue completions;
+    final StagedSubmits stagedSubmits = new StagedSubmits();
+
+    SchedulerSharedFields(final SlotTable slots, final ReadyQueue subQueue, final ReadyQueue nextLevelQueue)
+    {
+        this.slots = slots;
+        this.readyQueues = new ReadyQueue[] {subQueue, nextLevelQueue};
+        this.completions = new CompletionQueue(slots);
+    }
+}
+
+/**
+ * Keeps the fields the workers read off the line of the counters the orchestrating thread updates per task.
+ */
+abstract class SchedulerSharedPadding extends SchedulerSharedFields
+{
+    @SuppressWarnings("unused")
+    private long p01;
+    private long p02;
+    private long p03;
+    private long p04;
+    private long p05;
+    private long p06;
+    private long p07;
+    private long p08;
+
+    SchedulerSharedPadding(final SlotTable slots, final ReadyQueue subQueue, final ReadyQueue nextLevelQueue)
+    {
+        super(slots, subQueue, nextLevelQueue);
+    }
+}
+
+/**
+ * Counters the orchestrating thread updates on every submit and retirement.
+ */
+abstract class SchedulerCounters extends SchedulerSharedPadding
+{
+    long epochs;
+    int liveSlots;
+    int unseenTasks;
+
+    SchedulerCounters(final SlotTable slots, final ReadyQueue subQueue, final ReadyQueue nextLevelQueue)
+    {
+        super(slots, subQueue, nextLevelQueue);
+    }
+}
+
+/**
+ * Keeps those counters off whatever follows.
+ */
+abstract class SchedulerCountersPadding extends SchedulerCounters
+{
+    @SuppressWarnings("unused")
+    private long q01;
+    private long q02;
+    private long q03;
+    private long q04;
+    private long q05;
+    private long q06;
+    private long q07;
+    private long q08;
+
+    SchedulerCountersPadding(final SlotTable slots, final ReadyQueue subQueue, final ReadyQueue nextLevelQueue)
+    {
+        super(slots, subQueue, nextLevelQueue);
+    }
+}
+
+/**
  * The graph executor (SPEC §5): per-task state, release of consumers, retirement. It has no thread of its own,
  * so a hand-off costs one queue transfer and no more:
  * <ul>
@@ -35,26 +130,19 @@ import dev.simpler.engine.idle.Waiter;
  * or, when the orchestrating thread left tasks staged and went on with user code, from an idle worker
  * ({@link #takeStaged}); batches go out one at a time, in submit order.
  */
-public final class Scheduler
+public final class Scheduler extends SchedulerCountersPadding
 {
     /** Completions a worker thread hands back together, at most. */
     static final int COMPLETION_GROUP = 8;
 
-    private final SlotTable slots;
-    private final ReadyQueue[] readyQueues;
-    private final CompletionQueue completions;
     private RetireListener retireListener = slot -> { };
     private final RunReport report = new RunReport();
     private final IntArrayList skipScratch = new IntArrayList();
     private final IntArrayList takenScratch = new IntArrayList();
-    private final StagedSubmits stagedSubmits = new StagedSubmits();
     private final StagedSubmits.Batch orchestratorBatch = new StagedSubmits.Batch();
     private int[] scopeHead = new int[0];
     private int[] scopeTail = new int[0];
     private long[] scopeEpoch = new long[0];
-    private long epochs;
-    private int liveSlots;
-    private int unseenTasks;
 
     /**
      * A scheduler over a slot table and one ready queue per task kind.
@@ -65,9 +153,7 @@ public final class Scheduler
      */
     public Scheduler(final SlotTable slots, final ReadyQueue subQueue, final ReadyQueue nextLevelQueue)
     {
-        this.slots = slots;
-        this.readyQueues = new ReadyQueue[] {subQueue, nextLevelQueue};
-        this.completions = new CompletionQueue(slots);
+        super(slots, subQueue, nextLevelQueue);
     }
 
     /**
@@ -176,10 +262,9 @@ public final class Scheduler
         // Only what this thread owns, or what must read as fresh before the task is published, is reset here:
         // the consumer list is emptied by the thread that completes the task, the outcome is written when it
         // completes, and the stack links when it is pushed, so the lines the workers write are not pulled back.
-        if (slot.poisoned)
-        {
-            slot.poisoned = false;
-        }
+        slot.poisoned = false;
+        slot.wirePoisoned = false;
+        slot.wiredConsumers = 0;
         slot.producers.clear();
         slot.writtenAddresses.clear();
         slot.slabRing = null;
@@ -435,31 +520,41 @@ public final class Scheduler
      */
     public int processCompletions()
     {
-        // Gather first: a group's slot numbers sit in one array, so the loads of the slots below can overlap.
+        // Gather first: a group's entries sit in its head's completion record, so the loads of the slots below
+        // can overlap. An entry is the slot number of a task that succeeded, or its complement when the outcome
+        // must be read from the slot.
         final IntArrayList taken = takenScratch;
         int index = completions.takeAll();
         while (index != -1)
         {
-            final TaskSlot node = slots.get(index);
-            final int grouped = node.completedCount;
+            final int[] record = slots.get(index).completionRecord;
+            final int grouped = record[CompletionRecord.COUNT];
             if (grouped == 0)
             {
-                taken.addInt(index);
+                taken.addInt(~index);
             }
             else
             {
-                final int[] group = node.completedGroup;
-                for (int i = 0; i < grouped; i++)
+                for (int i = CompletionRecord.ENTRIES, end = i + grouped; i < end; i++)
                 {
-                    taken.addInt(group[i]);
+                    taken.addInt(record[i]);
                 }
             }
-            index = node.nextCompleted;
+            index = record[CompletionRecord.NEXT];
         }
         final int count = taken.size();
         for (int i = 0; i < count; i++)
         {
-            onCompletionSeen(slots.get(taken.getInt(i)));
+            final int entry = taken.getInt(i);
+            if (entry >= 0)
+            {
+                onCompletionSeen(slots.get(entry), TaskSlot.OUTCOME_OK);
+            }
+            else
+            {
+                final TaskSlot slot = slots.get(~entry);
+                onCompletionSeen(slot, slot.outcome);
+            }
         }
         taken.clear();
         return count;
@@ -521,16 +616,10 @@ public final class Scheduler
         {
             return;
         }
-        final TaskSlot head = slots.get(handoff.completed[0]);
-        if (count > 1)
-        {
-            System.arraycopy(handoff.completed, 0, head.completedGroup, 0, count);
-            head.completedCount = count;
-        }
-        else
-        {
-            head.completedCount = 0;
-        }
+        final int first = handoff.completed[0];
+        final TaskSlot head = slots.get(first >= 0 ? first : ~first);
+        System.arraycopy(handoff.completed, 0, head.completionRecord, CompletionRecord.ENTRIES, count);
+        head.completionRecord[CompletionRecord.COUNT] = count;
         handoff.completedCount = 0;
         completions.pushGroup(head);
     }
@@ -567,9 +656,9 @@ public final class Scheduler
             return taken;
         }
 
-        boolean accepts(final TaskSlot consumer)
+        boolean mayTake(final TaskSlot consumer)
         {
-            return slot == -1 && !consumer.poisoned && consumer.kind == kind && consumer.groupSize == 1;
+            return consumer.kind == kind && consumer.groupSize == 1;
         }
     }
 
@@ -588,6 +677,7 @@ public final class Scheduler
             else if (producer.outcome != TaskSlot.OUTCOME_OK)
             {
                 consumer.poisoned = true;
+                consumer.wirePoisoned = true;
             }
         }
         finally
@@ -616,7 +706,8 @@ public final class Scheduler
         for (int i = 0; i < count; i++)
         {
             final TaskSlot consumer = slots.get(taken[i]);
-            boolean inside = consumer.wiredProducers == 0 && !consumer.poisoned;
+            // Only this thread can have poisoned a task whose producers are all unpublished: its own flag tells.
+            boolean inside = consumer.wiredProducers == 0 && !consumer.wirePoisoned;
             final IntArrayList deferred = consumer.deferredProducers;
             for (int j = 0, n = deferred.size(); j < n; j++)
             {
@@ -699,7 +790,7 @@ public final class Scheduler
         }
         if (handoff != null)
         {
-            handoff.completed[handoff.completedCount++] = slot.index;
+            handoff.completed[handoff.completedCount++] = CompletionRecord.entry(slot.index, outcome);
             if (handoff.completedCount == COMPLETION_GROUP)
             {
                 flushCompletions(handoff);
@@ -714,13 +805,18 @@ public final class Scheduler
     private void release(
         final TaskSlot consumer, final boolean poison, final IntArrayList skipped, final Handoff handoff)
     {
+        // The consumer's description is read before its count is: the description mostly stays in this core's
+        // cache (a reused slot takes the same task again), while the count's line comes from the orchestrating
+        // thread. The atomic update is the first access to that line, so it arrives writable in one transfer
+        // (a plain read first would fetch it shared, and the state writes that follow would fetch it again).
+        final boolean runnable = handoff != null && handoff.mayTake(consumer);
         if (poison)
         {
             consumer.poisoned = true;
         }
         if (consumer.producerDone())
         {
-            if (handoff != null && handoff.accepts(consumer))
+            if (runnable && handoff.slot == -1 && !consumer.poisoned)
             {
                 consumer.setState(TaskSlot.READY);
                 handoff.slot = consumer.index;
@@ -752,11 +848,11 @@ public final class Scheduler
         }
     }
 
-    private void onCompletionSeen(final TaskSlot slot)
+    private void onCompletionSeen(final TaskSlot slot, final int outcome)
     {
         slot.completionSeen = true;
         unseenTasks--;
-        if (slot.outcome == TaskSlot.OUTCOME_FAILED)
+        if (outcome == TaskSlot.OUTCOME_FAILED)
         {
             for (int i = 0; i < slot.groupSize; i++)
             {
@@ -767,7 +863,7 @@ public final class Scheduler
                 }
             }
         }
-        else if (slot.outcome == TaskSlot.OUTCOME_SKIPPED)
+        else if (outcome == TaskSlot.OUTCOME_SKIPPED)
         {
             report.skipped();
         }
@@ -781,7 +877,7 @@ public final class Scheduler
         producers.clear();
         if (slot.scopeDepth >= 0 && !slot.scopeListed)
         {
-            if (slot.outcome == TaskSlot.OUTCOME_OK || scopeEpoch[slot.scopeDepth] != slot.scopeEpoch)
+            if (outcome == TaskSlot.OUTCOME_OK || scopeEpoch[slot.scopeDepth] != slot.scopeEpoch)
             {
                 slot.scopeDepth = -1;
                 slot.refCount--;

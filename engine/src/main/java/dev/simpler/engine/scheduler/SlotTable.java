@@ -1,6 +1,80 @@
 package dev.simpler.engine.scheduler;
 
-import org.agrona.collections.IntArrayList;
+/**
+ * Keeps the chunks the workers read off whatever lies before the table in memory.
+ */
+abstract class SlotTableLeadPadding
+{
+    /** Fills the word after the object header, so that no field of a subclass is placed there. */
+    @SuppressWarnings("unused")
+    private int o00;
+    @SuppressWarnings("unused")
+    private long o01;
+    private long o02;
+    private long o03;
+    private long o04;
+    private long o05;
+    private long o06;
+    private long o07;
+    private long o08;
+}
+
+/**
+ * What the worker threads read to look a slot up; replaced only when the table grows.
+ */
+abstract class SlotTableChunks extends SlotTableLeadPadding
+{
+    volatile TaskSlot[][] chunks = new TaskSlot[0][];
+    /** Fills the group to a multiple of 8 bytes, so that no field of a subclass is placed next to the chunks. */
+    @SuppressWarnings("unused")
+    private int fill;
+}
+
+/**
+ * Keeps the chunks the workers read off the free list the orchestrating thread updates per task.
+ */
+abstract class SlotTableChunksPadding extends SlotTableChunks
+{
+    @SuppressWarnings("unused")
+    private long p01;
+    private long p02;
+    private long p03;
+    private long p04;
+    private long p05;
+    private long p06;
+    private long p07;
+    private long p08;
+}
+
+/**
+ * The orchestrating thread's free list: a stack of slot numbers, kept in an array padded at both ends (the
+ * array is an object of its own, and whatever lies next to it in memory is not written on every claim).
+ */
+abstract class SlotTableFreeList extends SlotTableChunksPadding
+{
+    /** Ints of padding at each end of the free array: a cache line. */
+    static final int FREE_PADDING = 16;
+
+    int[] free = new int[2 * FREE_PADDING];
+    int freeCount;
+    int capacity;
+}
+
+/**
+ * Keeps the free list off whatever follows.
+ */
+abstract class SlotTableFreeListPadding extends SlotTableFreeList
+{
+    @SuppressWarnings("unused")
+    private long q01;
+    private long q02;
+    private long q03;
+    private long q04;
+    private long q05;
+    private long q06;
+    private long q07;
+    private long q08;
+}
 
 /**
  * Every task slot, in chunks of {@value #CHUNK_SIZE} that are allocated once and reused. The table grows by
@@ -12,7 +86,7 @@ import org.agrona.collections.IntArrayList;
  * only look slots up, by an index they received through a ready queue, which happens after the growth that
  * created the slot was published.
  */
-public final class SlotTable
+public final class SlotTable extends SlotTableFreeListPadding
 {
     /** Slots per chunk. */
     public static final int CHUNK_SIZE = 1024;
@@ -21,10 +95,6 @@ public final class SlotTable
 
     private static final int CHUNK_SHIFT = Integer.numberOfTrailingZeros(CHUNK_SIZE);
     private static final int CHUNK_MASK = CHUNK_SIZE - 1;
-
-    private volatile TaskSlot[][] chunks = new TaskSlot[0][];
-    private final IntArrayList freeSlots = new IntArrayList();
-    private int capacity;
 
     /**
      * A table with one chunk.
@@ -62,7 +132,7 @@ public final class SlotTable
      */
     boolean hasFree()
     {
-        return !freeSlots.isEmpty();
+        return freeCount > 0;
     }
 
     /**
@@ -72,7 +142,7 @@ public final class SlotTable
      */
     int freeCount()
     {
-        return freeSlots.size();
+        return freeCount;
     }
 
     /**
@@ -83,11 +153,11 @@ public final class SlotTable
      */
     TaskSlot claim()
     {
-        if (freeSlots.isEmpty())
+        if (freeCount == 0)
         {
             grow();
         }
-        return get(freeSlots.popInt());
+        return get(free[FREE_PADDING + --freeCount]);
     }
 
     /**
@@ -97,7 +167,7 @@ public final class SlotTable
      */
     void release(final TaskSlot slot)
     {
-        freeSlots.addInt(slot.index);
+        free[FREE_PADDING + freeCount++] = slot.index;
     }
 
     private void grow()
@@ -117,9 +187,13 @@ public final class SlotTable
         }
         grown[old.length] = chunk;
         chunks = grown;
+        // Every live slot can come back before the table grows again: room for the whole table.
+        final int[] grownFree = new int[FREE_PADDING + capacity + CHUNK_SIZE + FREE_PADDING];
+        System.arraycopy(free, FREE_PADDING, grownFree, FREE_PADDING, freeCount);
+        free = grownFree;
         for (int i = CHUNK_SIZE - 1; i >= 0; i--)
         {
-            freeSlots.addInt(capacity + i);
+            free[FREE_PADDING + freeCount++] = capacity + i;
         }
         capacity += CHUNK_SIZE;
     }

@@ -51,9 +51,14 @@ public final class StoredArgs implements TaskArgsView
                 stored[i] = t;
             }
         }
+        final long[] storedScalars = scalars;
         for (int i = 0; i < scalarTotal; i++)
         {
-            scalars[i] = source.scalar(i);
+            final long bits = source.scalar(i);
+            if (storedScalars[i] != bits)
+            {
+                storedScalars[i] = bits;
+            }
         }
     }
 
@@ -77,9 +82,20 @@ public final class StoredArgs implements TaskArgsView
         {
             Arrays.fill(tensors, tensorTotal, tensorCount, null);
         }
-        tensorCount = tensorTotal;
-        scalarCount = scalarTotal;
-        clearOutcome();
+        // Written only when changed: the worker that ran the slot's last task read these, and a store would take
+        // the line back from it. The outcome was cleared when that task retired.
+        if (tensorCount != tensorTotal)
+        {
+            tensorCount = tensorTotal;
+        }
+        if (scalarCount != scalarTotal)
+        {
+            scalarCount = scalarTotal;
+        }
+        if (errorCode != 0)
+        {
+            clearOutcome();
+        }
     }
 
     /**

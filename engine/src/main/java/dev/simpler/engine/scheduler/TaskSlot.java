@@ -11,19 +11,182 @@ import dev.simpler.engine.SubmitResult;
 import dev.simpler.engine.memory.HeapRing;
 
 /**
- * One node of the task graph, allocated once and reused (SPEC §3). Fields are grouped by the thread that
- * writes them:
+ * What the orchestrating thread writes before a task is published and the workers only read: the task's
+ * description, and the references to the slot's own objects, which never change. The slot number sits in the
+ * word after the object header, so that no field of a subclass can be placed there.
+ */
+abstract class TaskSlotDescription
+{
+    final int index;
+    long callable;
+    int kind;
+    int groupSize;
+    final SubmitResult submitResult;
+    CallConfig config;
+    StoredArgs[] members = {new StoredArgs()};
+    final IntArrayList consumers = new IntArrayList();
+    final int[] completionRecord = new int[CompletionRecord.LENGTH];
+    final IntArrayList deferredProducers = new IntArrayList();
+    final IntArrayList producers = new IntArrayList();
+    final LongArrayList writtenAddresses = new LongArrayList();
+
+    TaskSlotDescription(final int index)
+    {
+        this.index = index;
+        this.submitResult = new SubmitResult(index);
+    }
+}
+
+/**
+ * Keeps the description off the line the workers write.
+ */
+abstract class TaskSlotDescriptionPadding extends TaskSlotDescription
+{
+    @SuppressWarnings("unused")
+    private long p01;
+    private long p02;
+    private long p03;
+    private long p04;
+    private long p05;
+    private long p06;
+    private long p07;
+    private long p08;
+
+    TaskSlotDescriptionPadding(final int index)
+    {
+        super(index);
+    }
+}
+
+/**
+ * What the workers write for every task: its state and lock, its count of unfinished producers, its first
+ * consumer, its outcome, and (for groups) the members' bookkeeping. The orchestrating thread only stores into
+ * these fields while a task is submitted, wired or retired, and reads them only on paths that are not taken once
+ * per task, so that the line crosses from the workers' cores without the orchestrating thread waiting for it.
+ */
+abstract class TaskSlotShared extends TaskSlotDescriptionPadding
+{
+    @SuppressWarnings("unused")
+    volatile int state;
+    @SuppressWarnings("unused")
+    volatile int lock;
+    @SuppressWarnings("unused")
+    volatile int pendingProducers;
+    @SuppressWarnings("unused")
+    volatile int claimedMembers;
+    @SuppressWarnings("unused")
+    volatile int unfinishedMembers;
+    int firstConsumer = -1;
+    int outcome;
+    int nextOverflow = -1;
+    /**
+     * Set by the orchestrating thread while wiring (a producer had failed) or by the worker that completes a
+     * failed producer, before that worker counts this task's producers down: whoever reads it after the count
+     * reached zero sees it.
+     */
+    boolean poisoned;
+    boolean moreConsumers;
+    /** Fill the group to a multiple of 8 bytes, so that no field of a subclass is placed among these. */
+    @SuppressWarnings("unused")
+    private byte fill1;
+    @SuppressWarnings("unused")
+    private byte fill2;
+    volatile String brokenBy;
+
+    TaskSlotShared(final int index)
+    {
+        super(index);
+    }
+}
+
+/**
+ * Keeps the workers' line off the orchestrating thread's own fields.
+ */
+abstract class TaskSlotSharedPadding extends TaskSlotShared
+{
+    @SuppressWarnings("unused")
+    private long q01;
+    private long q02;
+    private long q03;
+    private long q04;
+    private long q05;
+    private long q06;
+    private long q07;
+    private long q08;
+
+    TaskSlotSharedPadding(final int index)
+    {
+        super(index);
+    }
+}
+
+/**
+ * What only the orchestrating thread reads and writes: the submit's wiring state, the retirement bookkeeping
+ * (producers, references, slab, scope), and what it knows of the task's consumers and poison without reading
+ * the workers' line.
+ */
+abstract class TaskSlotOwned extends TaskSlotSharedPadding
+{
+    /** Read also by a worker that publishes a staged batch, under the publishing lock. */
+    long stageSeq = -1;
+    long slabId = -1;
+    long scopeEpoch;
+    int wiredProducers;
+    int refCount;
+    int scopeDepth = -1;
+    int scopeNext = -1;
+    /** Consumers wired to this task since it was claimed: whether the next one goes in the field or the list. */
+    int wiredConsumers;
+    boolean completionSeen;
+    boolean scopeListed;
+    /** The orchestrating thread poisoned this task while wiring it. */
+    boolean wirePoisoned;
+    HeapRing slabRing;
+
+    TaskSlotOwned(final int index)
+    {
+        super(index);
+    }
+}
+
+/**
+ * Keeps the orchestrating thread's fields off whatever object follows the slot in memory.
+ */
+abstract class TaskSlotOwnedPadding extends TaskSlotOwned
+{
+    @SuppressWarnings("unused")
+    private long r01;
+    private long r02;
+    private long r03;
+    private long r04;
+    private long r05;
+    private long r06;
+    private long r07;
+    private long r08;
+
+    TaskSlotOwnedPadding(final int index)
+    {
+        super(index);
+    }
+}
+
+/**
+ * One node of the task graph, allocated once and reused (SPEC §3). Its fields sit on separate cache lines by the
+ * thread that writes them, and the orchestrating thread never has to read a line a worker wrote to take in a
+ * completion, retire a task or reuse its slot (it learns a task's outcome from the completion record):
  * <ul>
- *   <li>the orchestrating thread writes the task (kind, callable, config, members) before it can be published,
- *       and owns the retirement bookkeeping (producers, reference count, written addresses, slab);</li>
+ *   <li>the orchestrating thread writes the task (kind, callable, config, members) before it can be published;
+ *       the workers only read it;</li>
  *   <li>the consumers (the first in a field, the rest in a list) are guarded by the slot's spin lock: the
  *       orchestrating thread appends, the worker that completes the task freezes them by setting the state to
  *       COMPLETED under the same lock, then empties them;</li>
  *   <li>the count of unfinished producers is updated atomically by whoever completes a producer;</li>
- *   <li>group bookkeeping is updated atomically by the members' workers.</li>
+ *   <li>group bookkeeping is updated atomically by the members' workers;</li>
+ *   <li>the orchestrating thread owns the retirement bookkeeping (producers, reference count, written addresses,
+ *       slab, scope).</li>
  * </ul>
  */
-public final class TaskSlot
+public final class TaskSlot extends TaskSlotOwnedPadding
 {
     /** Not in use. */
     public static final int FREE = 0;
@@ -70,11 +233,11 @@ public final class TaskSlot
         try
         {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATE = lookup.findVarHandle(TaskSlot.class, "state", int.class);
-            LOCK = lookup.findVarHandle(TaskSlot.class, "lock", int.class);
-            PENDING_PRODUCERS = lookup.findVarHandle(TaskSlot.class, "pendingProducers", int.class);
-            CLAIMED_MEMBERS = lookup.findVarHandle(TaskSlot.class, "claimedMembers", int.class);
-            UNFINISHED_MEMBERS = lookup.findVarHandle(TaskSlot.class, "unfinishedMembers", int.class);
+            STATE = lookup.findVarHandle(TaskSlotShared.class, "state", int.class);
+            LOCK = lookup.findVarHandle(TaskSlotShared.class, "lock", int.class);
+            PENDING_PRODUCERS = lookup.findVarHandle(TaskSlotShared.class, "pendingProducers", int.class);
+            CLAIMED_MEMBERS = lookup.findVarHandle(TaskSlotShared.class, "claimedMembers", int.class);
+            UNFINISHED_MEMBERS = lookup.findVarHandle(TaskSlotShared.class, "unfinishedMembers", int.class);
         }
         catch (final ReflectiveOperationException ex)
         {
@@ -82,65 +245,9 @@ public final class TaskSlot
         }
     }
 
-    final int index;
-    private final SubmitResult submitResult;
-
-    // Written by the orchestrating thread before the task is published.
-    int kind;
-    long callable;
-    CallConfig config;
-    int groupSize;
-    StoredArgs[] members = {new StoredArgs()};
-
-    // Shared between threads through the VarHandles above.
-    @SuppressWarnings("unused")
-    private volatile int state;
-    @SuppressWarnings("unused")
-    private volatile int lock;
-    @SuppressWarnings("unused")
-    private volatile int pendingProducers;
-    @SuppressWarnings("unused")
-    private volatile int claimedMembers;
-    @SuppressWarnings("unused")
-    private volatile int unfinishedMembers;
-    volatile boolean poisoned;
-    private volatile String brokenBy;
-    int firstConsumer = -1;
-    boolean moreConsumers;
-    final IntArrayList consumers = new IntArrayList();
-
-    // Written by the thread that completes the task, read by the orchestrating thread after it popped the
-    // completion.
-    int outcome;
-    int nextCompleted = -1;
-    /** When this slot heads a group of completions handed back together: how many, else 0. */
-    int completedCount;
-    /** The slot numbers of that group, this slot's first. */
-    final int[] completedGroup = new int[Scheduler.COMPLETION_GROUP];
-    int nextOverflow = -1;
-
-    // Written by the orchestrating thread while the task is submitted; read by whoever publishes it (the
-    // orchestrating thread, or a worker that took its staged batch).
-    long stageSeq = -1;
-    final IntArrayList deferredProducers = new IntArrayList();
-    int wiredProducers;
-
-    // Owned by the orchestrating thread.
-    final IntArrayList producers = new IntArrayList();
-    final LongArrayList writtenAddresses = new LongArrayList();
-    int refCount;
-    boolean completionSeen;
-    HeapRing slabRing;
-    long slabId = -1;
-    int scopeDepth = -1;
-    long scopeEpoch;
-    boolean scopeListed;
-    int scopeNext = -1;
-
     TaskSlot(final int index)
     {
-        this.index = index;
-        this.submitResult = new SubmitResult(index);
+        super(index);
     }
 
     /**
@@ -173,16 +280,31 @@ public final class TaskSlot
      */
     public void describe(final int taskKind, final long taskCallable, final CallConfig taskConfig, final int size)
     {
-        kind = taskKind;
-        callable = taskCallable;
+        // A reused slot mostly takes the same kind of task again. A store, even of the same value, takes the line
+        // back from the worker that read it (and a reference store costs a GC card mark), so only what changed
+        // is written.
+        if (kind != taskKind)
+        {
+            kind = taskKind;
+        }
+        if (callable != taskCallable)
+        {
+            callable = taskCallable;
+        }
         if (config != taskConfig)
         {
-            // Reference stores into long-lived slots cost a GC card mark each; skip the store when it is the same.
             config = taskConfig;
         }
-        groupSize = size;
+        if (groupSize != size)
+        {
+            groupSize = size;
+        }
         ensureMembers(size);
-        initGroup(size);
+        if (size > 1)
+        {
+            // Member counts are read only for groups: a single task leaves the line the workers write alone.
+            initGroup(size);
+        }
     }
 
     /**
@@ -426,7 +548,9 @@ public final class TaskSlot
      */
     void addConsumer(final int consumer)
     {
-        if (firstConsumer == -1)
+        // Counted on the orchestrating thread's own line: the worker resets the field to -1 when it completes
+        // the task, and reading it here would pull that line back.
+        if (wiredConsumers++ == 0)
         {
             firstConsumer = consumer;
         }

@@ -1,0 +1,156 @@
+package dev.simpler.engine.scheduler;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import sun.misc.Unsafe;
+
+/**
+ * The fields the worker threads write for every task sit on cache lines of their own, whatever the address of
+ * the object: the orchestrating thread would otherwise pull those lines back on every submit and retirement
+ * (found with a CPU profile of the chain benchmark, with the two cores far apart). The JVM chooses field
+ * offsets, so this checks what it chose.
+ */
+class SharedLineLayoutTest
+{
+    private static final int LINE = 64;
+
+    @Test
+    void theFieldsWorkersWriteShareNoLineWithTheRestOfASlot() throws ReflectiveOperationException
+    {
+        assertApart(TaskSlot.class, Set.of("state", "lock", "pendingProducers", "claimedMembers",
+            "unfinishedMembers", "firstConsumer", "outcome", "nextOverflow", "poisoned", "moreConsumers", "fill1",
+            "fill2", "brokenBy"));
+    }
+
+    @Test
+    void theSchedulerFieldsWorkersReadShareNoLineWithTheOrchestratingThreadsCounters()
+        throws ReflectiveOperationException
+    {
+        final Set<String> counters = Set.of("epochs", "liveSlots", "unseenTasks");
+        final List<Field> shared = new ArrayList<>();
+        final List<Field> written = new ArrayList<>();
+        for (final Field f : instanceFields(Scheduler.class))
+        {
+            if (Set.of("slots", "readyQueues", "completions", "stagedSubmits").contains(f.getName()))
+            {
+                shared.add(f);
+            }
+            else if (counters.contains(f.getName()))
+            {
+                written.add(f);
+            }
+        }
+        assertTrue(shared.size() == 4 && written.size() == 3, "fields found: " + shared + " " + written);
+        assertApart(shared, written);
+    }
+
+    @Test
+    void theSlotLookupSharesNoLineWithTheFreeList() throws ReflectiveOperationException
+    {
+        final List<Field> shared = new ArrayList<>();
+        final List<Field> written = new ArrayList<>();
+        for (final Field f : instanceFields(SlotTable.class))
+        {
+            if (f.getName().equals("chunks"))
+            {
+                shared.add(f);
+            }
+            else if (Set.of("free", "freeCount", "capacity").contains(f.getName()))
+            {
+                written.add(f);
+            }
+        }
+        assertTrue(shared.size() == 1 && written.size() == 3, "fields found: " + shared + " " + written);
+        assertApart(shared, written);
+    }
+
+    private static void assertApart(final Class<?> type, final Set<String> group)
+        throws ReflectiveOperationException
+    {
+        final List<Field> inside = new ArrayList<>();
+        final List<Field> outside = new ArrayList<>();
+        for (final Field f : instanceFields(type))
+        {
+            if (f.getName().matches("[opqr]0[0-8]"))
+            {
+                continue;
+            }
+            (group.contains(f.getName()) ? inside : outside).add(f);
+        }
+        assertTrue(inside.size() == group.size(), "every named field exists: " + inside);
+        assertApart(inside, outside);
+    }
+
+    private static void assertApart(final List<Field> inside, final List<Field> outside)
+        throws ReflectiveOperationException
+    {
+        final Unsafe unsafe = unsafe();
+        for (final Field a : inside)
+        {
+            final long aStart = unsafe.objectFieldOffset(a);
+            final long aEnd = aStart + size(unsafe, a);
+            for (final Field b : outside)
+            {
+                final long bStart = unsafe.objectFieldOffset(b);
+                final long bEnd = bStart + size(unsafe, b);
+                // Two bytes fewer than a line apart share a line at some alignment of the object.
+                final long gap = aStart < bStart ? bStart - aEnd + 1 : aStart - bEnd + 1;
+                assertTrue(gap >= LINE, a.getName() + " at " + aStart + " and " + b.getName() + " at " + bStart
+                    + " can share a cache line");
+            }
+        }
+    }
+
+    private static List<Field> instanceFields(final Class<?> type)
+    {
+        final List<Field> fields = new ArrayList<>();
+        for (Class<?> c = type; c != null; c = c.getSuperclass())
+        {
+            for (final Field f : c.getDeclaredFields())
+            {
+                if (!Modifier.isStatic(f.getModifiers()))
+                {
+                    fields.add(f);
+                }
+            }
+        }
+        return fields;
+    }
+
+    private static long size(final Unsafe unsafe, final Field f)
+    {
+        final Class<?> t = f.getType();
+        if (t == long.class || t == double.class)
+        {
+            return 8;
+        }
+        if (t == int.class || t == float.class)
+        {
+            return 4;
+        }
+        if (t == short.class || t == char.class)
+        {
+            return 2;
+        }
+        if (t == byte.class || t == boolean.class)
+        {
+            return 1;
+        }
+        return unsafe.arrayIndexScale(Object[].class);
+    }
+
+    private static Unsafe unsafe() throws ReflectiveOperationException
+    {
+        final Field f = Unsafe.class.getDeclaredField("theUnsafe");
+        f.setAccessible(true);
+        return (Unsafe)f.get(null);
+    }
+}
