@@ -284,10 +284,10 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     @Override
     public void onRetire(final TaskSlot slot)
     {
-        final LongArrayList written = slot.writtenAddresses();
-        for (int i = 0, n = written.size(); i < n; i++)
+        // Most retiring tasks were replaced as the last writer of everything they wrote: nothing to look up.
+        for (int i = 0, n = slot.isLastWriterOfAny() ? slot.writtenCount() : 0; i < n; i++)
         {
-            final long address = written.getLong(i);
+            final long address = slot.writtenAddressAt(i);
             if (lastWriter.get(address) == slot.index())
             {
                 lastWriter.remove(address);
@@ -383,6 +383,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
             }
         }
         scheduler.holdInScope(slot, depth);
+        slot.finalIfWritesNothing();
         if (staging && ++streak > STAGE_AFTER)
         {
             if (scheduler.stage(slot) >= STAGE_BATCH)
@@ -485,8 +486,16 @@ public final class GraphBuilder implements Orchestrator, RetireListener
 
     private void recordWriter(final TaskSlot slot, final long address)
     {
-        lastWriter.put(address, slot.index());
-        slot.writtenAddresses().addLong(address);
+        final long previous = lastWriter.put(address, slot.index());
+        slot.addWrittenAddress(address);
+        if (previous != slot.index())
+        {
+            slot.addLastWrite();
+            if (previous != MISSING)
+            {
+                scheduler.slots().get((int)previous).loseLastWrite();
+            }
+        }
     }
 
     private long carve(final HeapRing ring, final long bytes)

@@ -469,7 +469,6 @@ final class ChildProcess
                 + brokenBy);
             return;
         }
-        slot.markRunning();
         final int callableCount = callables.size();
         final int regionCount = regions.count();
         if ((factory == null && callableCount > knownCallables) || regionCount > knownRegions)

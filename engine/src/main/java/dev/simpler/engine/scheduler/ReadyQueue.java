@@ -163,7 +163,6 @@ public final class ReadyQueue
      */
     void publish(final TaskSlot slot)
     {
-        slot.setState(TaskSlot.READY);
         publishOrOverflow(slot);
         Waiter.wakeAll(waiters);
     }
@@ -184,9 +183,7 @@ public final class ReadyQueue
         int members = 0;
         for (int i = 0; i < count; i++)
         {
-            final TaskSlot slot = slots.get(ready.getInt(i));
-            slot.setState(TaskSlot.READY);
-            members += slot.groupSize;
+            members += slots.get(ready.getInt(i)).groupSize;
         }
         long hi = -1;
         try

@@ -8,7 +8,7 @@ package dev.simpler.engine.scheduler;
 public interface RetireListener
 {
     /**
-     * The task is CONSUMED; its slot is reused after this returns.
+     * The task completed, every consumer completed and its scope ended; its slot is reused after this returns.
      *
      * @param slot the retiring task.
      */

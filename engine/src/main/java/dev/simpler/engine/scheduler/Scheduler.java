@@ -132,6 +132,9 @@ abstract class SchedulerCountersPadding extends SchedulerCounters
  */
 public final class Scheduler extends SchedulerCountersPadding
 {
+    /** Tasks of a published batch whose links a worker starts loading together. */
+    static final int LOOK_AHEAD = 8;
+
     /** Completions a worker thread hands back together, at most. */
     static final int COMPLETION_GROUP = 8;
 
@@ -262,23 +265,16 @@ public final class Scheduler extends SchedulerCountersPadding
         // Only what this thread owns, or what must read as fresh before the task is published, is reset here:
         // the consumer list is emptied by the thread that completes the task, the outcome is written when it
         // completes, and the stack links when it is pushed, so the lines the workers write are not pulled back.
-        slot.poisoned = false;
+        slot.use++;
         slot.wirePoisoned = false;
         slot.wiredConsumers = 0;
-        slot.producers.clear();
-        slot.writtenAddresses.clear();
+        slot.clearWiring();
         slot.slabRing = null;
         slot.slabId = -1;
         slot.scopeDepth = -1;
         slot.scopeListed = false;
         slot.stageSeq = -1;
-        if (!slot.deferredProducers.isEmpty())
-        {
-            slot.deferredProducers.clear();
-        }
         slot.wiredProducers = 0;
-        slot.initPendingProducers(TaskSlot.UNSEALED);
-        slot.setState(TaskSlot.PENDING);
         return slot;
     }
 
@@ -292,7 +288,7 @@ public final class Scheduler extends SchedulerCountersPadding
      */
     public void dependOn(final TaskSlot consumer, final int producerIndex)
     {
-        if (producerIndex == consumer.index || consumer.producers.containsInt(producerIndex))
+        if (producerIndex == consumer.index || consumer.hasProducer(producerIndex))
         {
             return;
         }
@@ -301,14 +297,14 @@ public final class Scheduler extends SchedulerCountersPadding
         {
             // A staged producer is wired by whoever publishes the consumer: without a lock when both go out in
             // the same batch, through the lock when the producer went out before.
-            consumer.deferredProducers.addInt(producerIndex);
+            consumer.addDeferred(producerIndex);
         }
         else
         {
             wireLocked(consumer, producer);
         }
         producer.refCount++;
-        consumer.producers.addInt(producerIndex);
+        consumer.addProducer(producerIndex);
     }
 
     /**
@@ -319,10 +315,9 @@ public final class Scheduler extends SchedulerCountersPadding
      */
     public void seal(final TaskSlot slot)
     {
-        final IntArrayList deferred = slot.deferredProducers;
-        for (int i = 0, n = deferred.size(); i < n; i++)
+        for (int i = 0, n = slot.deferredCount; i < n; i++)
         {
-            wireLocked(slot, slots.get(deferred.getInt(i)));
+            wireLocked(slot, slots.get(slot.deferredAt(i)));
         }
         sealWired(slot, skipScratch);
         skipCascade(skipScratch);
@@ -364,7 +359,7 @@ public final class Scheduler extends SchedulerCountersPadding
         {
             while (stagedSubmits.take(orchestratorBatch))
             {
-                publishBatch(orchestratorBatch, skipScratch);
+                publishBatch(orchestratorBatch, skipScratch, true);
             }
         }
         finally
@@ -414,7 +409,7 @@ public final class Scheduler extends SchedulerCountersPadding
             {
                 return false;
             }
-            publishBatch(batch.batch, scratch);
+            publishBatch(batch.batch, scratch, false);
             return true;
         }
         finally
@@ -441,8 +436,7 @@ public final class Scheduler extends SchedulerCountersPadding
         slot.kind = TaskSlot.KIND_ALLOC;
         slot.outcome = TaskSlot.OUTCOME_OK;
         slot.groupSize = 0;
-        slot.initPendingProducers(0);
-        slot.setState(TaskSlot.COMPLETED);
+        slot.markCompletedByOwner();
         slot.completionSeen = true;
         unseenTasks--;
     }
@@ -602,6 +596,42 @@ public final class Scheduler extends SchedulerCountersPadding
     }
 
     /**
+     * Start loading the links of the tasks that follow this one in its batch, when it heads a group of them: a
+     * worker running a chain reads those links next, and the orchestrating thread wrote them last, so they come
+     * from the other core. Nothing waits for the loads here (each value only decides a branch that is never
+     * taken), so the transfers overlap with one another and with the tasks instead of following each task.
+     *
+     * @param slot the task about to run.
+     */
+    public void loadAhead(final TaskSlot slot)
+    {
+        if (slot.ahead0 >= 0)
+        {
+            touch(slot.ahead0);
+            touch(slot.ahead1);
+            touch(slot.ahead2);
+            touch(slot.ahead3);
+            touch(slot.ahead4);
+            touch(slot.ahead5);
+            touch(slot.ahead6);
+            touch(slot.ahead7);
+        }
+    }
+
+    private void touch(final int index)
+    {
+        if (index >= 0 && slots.get(index).closedProducers < 0)
+        {
+            throw new IllegalStateException("slot " + index + " has a negative producer count");
+        }
+    }
+
+    private static int aheadOf(final int[] taken, final int count, final int position)
+    {
+        return position < count ? taken[position] : -1;
+    }
+
+    /**
      * Hand back the completions a worker thread has collected, as one group: one push instead of one per task,
      * and the orchestrating thread reads their slot numbers from one array instead of following a link through
      * each slot. A worker thread calls this before it waits for work (and the group goes out by itself when
@@ -669,7 +699,7 @@ public final class Scheduler extends SchedulerCountersPadding
         producer.lock();
         try
         {
-            if (producer.state() < TaskSlot.COMPLETED)
+            if (!producer.isCompleted())
             {
                 producer.addConsumer(consumer.index);
                 consumer.wiredProducers++;
@@ -695,7 +725,7 @@ public final class Scheduler extends SchedulerCountersPadding
         }
     }
 
-    private void publishBatch(final StagedSubmits.Batch batch, final IntArrayList skipped)
+    private void publishBatch(final StagedSubmits.Batch batch, final IntArrayList skipped, final boolean owner)
     {
         final int[] taken = batch.slots;
         final boolean[] closed = batch.closed;
@@ -708,10 +738,9 @@ public final class Scheduler extends SchedulerCountersPadding
             final TaskSlot consumer = slots.get(taken[i]);
             // Only this thread can have poisoned a task whose producers are all unpublished: its own flag tells.
             boolean inside = consumer.wiredProducers == 0 && !consumer.wirePoisoned;
-            final IntArrayList deferred = consumer.deferredProducers;
-            for (int j = 0, n = deferred.size(); j < n; j++)
+            for (int j = 0, n = consumer.deferredCount; j < n; j++)
             {
-                final TaskSlot producer = slots.get(deferred.getInt(j));
+                final TaskSlot producer = slots.get(consumer.deferredAt(j));
                 if (producer.stageSeq >= batch.from)
                 {
                     producer.addConsumer(consumer.index);
@@ -742,10 +771,9 @@ public final class Scheduler extends SchedulerCountersPadding
                 }
                 continue;
             }
-            final IntArrayList deferred = consumer.deferredProducers;
-            for (int j = 0, n = deferred.size(); j < n; j++)
+            for (int j = 0, n = consumer.deferredCount; j < n; j++)
             {
-                final TaskSlot producer = slots.get(deferred.getInt(j));
+                final TaskSlot producer = slots.get(consumer.deferredAt(j));
                 if (producer.stageSeq < batch.from)
                 {
                     wireLocked(consumer, producer);
@@ -754,6 +782,29 @@ public final class Scheduler extends SchedulerCountersPadding
             if (consumer.wiredProducers == 0 || consumer.unseal())
             {
                 (consumer.poisoned ? skipped : ready[consumer.kind]).addInt(consumer.index);
+            }
+        }
+        for (int i = 0; i < count; i += LOOK_AHEAD)
+        {
+            final TaskSlot head = slots.get(taken[i]);
+            head.ahead0 = aheadOf(taken, count, i + 1);
+            head.ahead1 = aheadOf(taken, count, i + 2);
+            head.ahead2 = aheadOf(taken, count, i + 3);
+            head.ahead3 = aheadOf(taken, count, i + 4);
+            head.ahead4 = aheadOf(taken, count, i + 5);
+            head.ahead5 = aheadOf(taken, count, i + 6);
+            head.ahead6 = aheadOf(taken, count, i + 7);
+            head.ahead7 = aheadOf(taken, count, i + 8);
+        }
+        if (owner)
+        {
+            // Every task submitted so far is in this batch or an earlier one, so every consumer of these tasks is
+            // wired now: those that are no longer the last writer of anything have all the consumers they will
+            // get, and their workers can complete them without the lock. (A worker publishing the batch cannot
+            // know that the orchestrating thread is not submitting meanwhile, so it leaves them as they are.)
+            for (int i = 0; i < count; i++)
+            {
+                slots.get(taken[i]).finalIfReplaced();
             }
         }
         for (int kind = 0; kind < ready.length; kind++)
@@ -766,16 +817,23 @@ public final class Scheduler extends SchedulerCountersPadding
     private void complete(final TaskSlot slot, final int outcome, final IntArrayList skipped, final Handoff handoff)
     {
         slot.outcome = outcome;
-        slot.lock();
-        slot.setState(TaskSlot.COMPLETED);
-        slot.unlock();
+        if (slot.consumersFinal())
+        {
+            // No consumer can be wired any more: nothing to exclude, and the line stays in this core.
+            slot.markCompleted();
+        }
+        else
+        {
+            slot.lock();
+            slot.markCompleted();
+            slot.unlock();
+        }
         final boolean poison = outcome != TaskSlot.OUTCOME_OK;
         // Frozen since COMPLETED was set under the lock. The first consumer sits in the slot itself, so a chain
         // reads no list at all; the list is emptied here, while its lines are in this cache.
         final int first = slot.firstConsumer;
         if (first != -1)
         {
-            slot.firstConsumer = -1;
             release(slots.get(first), poison, skipped, handoff);
             if (slot.moreConsumers)
             {
@@ -788,6 +846,8 @@ public final class Scheduler extends SchedulerCountersPadding
                 more.clear();
             }
         }
+        // Before the completion is handed back: the slot may be claimed again as soon as it is.
+        slot.resetForNextUse();
         if (handoff != null)
         {
             handoff.completed[handoff.completedCount++] = CompletionRecord.entry(slot.index, outcome);
@@ -818,7 +878,6 @@ public final class Scheduler extends SchedulerCountersPadding
         {
             if (runnable && handoff.slot == -1 && !consumer.poisoned)
             {
-                consumer.setState(TaskSlot.READY);
                 handoff.slot = consumer.index;
             }
             else
@@ -867,14 +926,13 @@ public final class Scheduler extends SchedulerCountersPadding
         {
             report.skipped();
         }
-        final IntArrayList producers = slot.producers;
-        for (int i = 0, n = producers.size(); i < n; i++)
+        for (int i = 0, n = slot.producerCount; i < n; i++)
         {
-            final TaskSlot producer = slots.get(producers.getInt(i));
+            final TaskSlot producer = slots.get(slot.producerAt(i));
             producer.refCount--;
             retireIfDone(producer);
         }
-        producers.clear();
+        slot.clearProducers();
         if (slot.scopeDepth >= 0 && !slot.scopeListed)
         {
             if (outcome == TaskSlot.OUTCOME_OK || scopeEpoch[slot.scopeDepth] != slot.scopeEpoch)
@@ -921,13 +979,12 @@ public final class Scheduler extends SchedulerCountersPadding
     {
         if (slot.completionSeen && slot.refCount == 0)
         {
-            slot.setState(TaskSlot.CONSUMED);
             retireListener.onRetire(slot);
             for (int i = 0; i < slot.groupSize; i++)
             {
                 slot.members[i].release();
             }
-            slot.setState(TaskSlot.FREE);
+            slot.prepareNextUse();
             slots.release(slot);
             liveSlots--;
         }

@@ -26,9 +26,12 @@ abstract class TaskSlotDescription
     StoredArgs[] members = {new StoredArgs()};
     final IntArrayList consumers = new IntArrayList();
     final int[] completionRecord = new int[CompletionRecord.LENGTH];
-    final IntArrayList deferredProducers = new IntArrayList();
-    final IntArrayList producers = new IntArrayList();
-    final LongArrayList writtenAddresses = new LongArrayList();
+    /** Producers past the first (the first is a field: most tasks have one or none). */
+    final IntArrayList moreProducers = new IntArrayList();
+    /** Staged producers past the first, wired when the task is published. */
+    final IntArrayList moreDeferred = new IntArrayList();
+    /** Written addresses past the first. */
+    final LongArrayList moreWritten = new LongArrayList();
 
     TaskSlotDescription(final int index)
     {
@@ -59,15 +62,85 @@ abstract class TaskSlotDescriptionPadding extends TaskSlotDescription
 }
 
 /**
+ * What the orchestrating thread tells the workers about one use of the slot beyond the description: which use it
+ * is, its first consumer, how many producers it was sealed with, whether its consumers are final, and which tasks
+ * follow it. The orchestrating thread only stores into this line (it keeps its own copies and counts on its own
+ * line), and resets it when the slot retires, together with the other slots of a batch of completions; the
+ * workers only read it.
+ */
+abstract class TaskSlotLink extends TaskSlotDescriptionPadding
+{
+    /** Which use of the slot this is (the orchestrating thread's own count is {@code use}). */
+    int linkUse = 1;
+    /**
+     * The first consumer wired to the task (the rest are in the list on the workers' line), or -1: written
+     * before the task is published or under the slot's lock, read by the worker that completes it.
+     */
+    int firstConsumer = -1;
+    /**
+     * For a task sealed before any of its producers was published: how many producers it waits for. Otherwise 0
+     * (see {@link TaskSlot#producerDone}).
+     */
+    int closedProducers;
+    /**
+     * 1 once no consumer can be wired to the task any more: the worker that completes it then reads its
+     * consumers without taking the lock.
+     */
+    @SuppressWarnings("unused")
+    volatile int consumersFinal;
+    /**
+     * Set on every {@value Scheduler#LOOK_AHEAD}th task of a published batch: the slot numbers of the tasks that
+     * follow it in the batch (-1 past its end); otherwise {@code ahead0} is -1. Only a hint: the worker that runs
+     * this task starts loading their links at once, so that a chain's next links cross from the orchestrating
+     * thread's core together instead of one per task.
+     */
+    int ahead0 = -1;
+    int ahead1;
+    int ahead2;
+    int ahead3;
+    int ahead4;
+    int ahead5;
+    int ahead6;
+    int ahead7;
+
+    TaskSlotLink(final int index)
+    {
+        super(index);
+    }
+}
+
+/**
+ * Keeps the link off the line the workers write.
+ */
+abstract class TaskSlotLinkPadding extends TaskSlotLink
+{
+    @SuppressWarnings("unused")
+    private long l01;
+    private long l02;
+    private long l03;
+    private long l04;
+    private long l05;
+    private long l06;
+    private long l07;
+    private long l08;
+
+    TaskSlotLinkPadding(final int index)
+    {
+        super(index);
+    }
+}
+
+/**
  * What the workers write for every task: its state and lock, its count of unfinished producers, its first
  * consumer, its outcome, and (for groups) the members' bookkeeping. The orchestrating thread only stores into
  * these fields while a task is submitted, wired or retired, and reads them only on paths that are not taken once
  * per task, so that the line crosses from the workers' cores without the orchestrating thread waiting for it.
  */
-abstract class TaskSlotShared extends TaskSlotDescriptionPadding
+abstract class TaskSlotShared extends TaskSlotLinkPadding
 {
+    /** The use of the slot whose task completed last; the current task is complete when this equals its use. */
     @SuppressWarnings("unused")
-    volatile int state;
+    volatile int completedUse = -1;
     @SuppressWarnings("unused")
     volatile int lock;
     @SuppressWarnings("unused")
@@ -76,9 +149,11 @@ abstract class TaskSlotShared extends TaskSlotDescriptionPadding
     volatile int claimedMembers;
     @SuppressWarnings("unused")
     volatile int unfinishedMembers;
-    int firstConsumer = -1;
     int outcome;
     int nextOverflow = -1;
+    /** Fills the group to a multiple of 8 bytes. */
+    @SuppressWarnings("unused")
+    private int fillShared;
     /**
      * Set by the orchestrating thread while wiring (a producer had failed) or by the worker that completes a
      * failed producer, before that worker counts this task's producers down: whoever reads it after the count
@@ -137,6 +212,19 @@ abstract class TaskSlotOwned extends TaskSlotSharedPadding
     int scopeNext = -1;
     /** Consumers wired to this task since it was claimed: whether the next one goes in the field or the list. */
     int wiredConsumers;
+    /** Which use of the slot this is: counted up by every claim. */
+    int use;
+    /** The first producer (the rest in {@code moreProducers}) and how many there are. */
+    int firstProducer;
+    int producerCount;
+    /** The first staged producer to wire at publication (the rest in {@code moreDeferred}) and how many. */
+    int firstDeferred;
+    int deferredCount;
+    /** Addresses this task recorded itself as the last writer of: the first, and how many. */
+    long firstWritten;
+    int writtenCount;
+    /** How many of those it is still the last writer of; retirement looks them up only when some are left. */
+    int lastWrites;
     boolean completionSeen;
     boolean scopeListed;
     /** The orchestrating thread poisoned this task while wiring it. */
@@ -172,34 +260,33 @@ abstract class TaskSlotOwnedPadding extends TaskSlotOwned
 
 /**
  * One node of the task graph, allocated once and reused (SPEC §3). Its fields sit on separate cache lines by the
- * thread that writes them, and the orchestrating thread never has to read a line a worker wrote to take in a
- * completion, retire a task or reuse its slot (it learns a task's outcome from the completion record):
+ * thread that writes them, so that a task crosses between the orchestrating thread's core and a worker's as few
+ * lines as possible, and neither thread waits for a line the other just wrote:
  * <ul>
- *   <li>the orchestrating thread writes the task (kind, callable, config, members) before it can be published;
- *       the workers only read it;</li>
- *   <li>the consumers (the first in a field, the rest in a list) are guarded by the slot's spin lock: the
- *       orchestrating thread appends, the worker that completes the task freezes them by setting the state to
- *       COMPLETED under the same lock, then empties them;</li>
- *   <li>the count of unfinished producers is updated atomically by whoever completes a producer;</li>
- *   <li>group bookkeeping is updated atomically by the members' workers;</li>
- *   <li>the orchestrating thread owns the retirement bookkeeping (producers, reference count, written addresses,
- *       slab, scope).</li>
+ *   <li>the description (kind, callable, config, members) is written by the orchestrating thread before the task
+ *       is published, and only where it changed since the slot's last use; the workers only read it;</li>
+ *   <li>the link (first consumer, producers it was sealed with, whether its consumers are final, the tasks that
+ *       follow it in its batch) is only stored into by the orchestrating thread and only read by the workers;</li>
+ *   <li>the workers' line holds what the thread that completes the task writes: the completed use, the outcome,
+ *       the producer count of a task that needs one, the lock, the consumers past the first and the group
+ *       bookkeeping. The orchestrating thread reads it only on paths not taken once per task (wiring to a
+ *       producer that was published before, a failure), and learns outcomes from the completion record;</li>
+ *   <li>the orchestrating thread's own line holds the retirement bookkeeping (producers, references, written
+ *       addresses, slab, scope) and its copies of what it told the workers.</li>
  * </ul>
+ * Consumers are guarded by the slot's spin lock while one can still be wired: the orchestrating thread appends
+ * under it, and the worker that completes the task marks it complete under it. Once the task is the last writer
+ * of nothing and its batch is published, no consumer can be wired any more, and the worker completes it without
+ * the lock. A task sealed before any of its producers was published counts nothing when it has one producer (only
+ * that producer's completer can make it ready), and otherwise counts its completed producers up to the number it
+ * was sealed with; any other task's count is balanced against its wired producers when it is sealed.
  */
 public final class TaskSlot extends TaskSlotOwnedPadding
 {
-    /** Not in use. */
-    public static final int FREE = 0;
-    /** Submitted, waiting for producers. */
+    /** Submitted and not completed yet. */
     public static final int PENDING = 1;
-    /** Published to a ready queue. */
-    public static final int READY = 2;
-    /** Taken by a worker. */
-    public static final int RUNNING = 3;
     /** Finished (successfully, failed or skipped); its consumer list is frozen. */
     public static final int COMPLETED = 4;
-    /** Retired: completed, every consumer completed and its scope ended. */
-    public static final int CONSUMED = 5;
 
     /** A task for the sub worker pool. */
     public static final int KIND_SUB = 0;
@@ -208,13 +295,6 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     /** The pseudo-task of an {@code alloc}: completed from the start. */
     public static final int KIND_ALLOC = 2;
 
-    /**
-     * The pending-producer count of a task that is not sealed yet: the producers wired to it are counted apart
-     * ({@code wiredProducers}) and added in one step when it is sealed, while producers that complete meanwhile
-     * count down from here, which cannot reach zero before the seal.
-     */
-    static final int UNSEALED = 1 << 30;
-
     /** Ran and succeeded. */
     public static final int OUTCOME_OK = 0;
     /** Ran and failed. */
@@ -222,7 +302,8 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     /** Never ran because a producer failed or was skipped. */
     public static final int OUTCOME_SKIPPED = 2;
 
-    private static final VarHandle STATE;
+    private static final VarHandle COMPLETED_USE;
+    private static final VarHandle CONSUMERS_FINAL;
     private static final VarHandle LOCK;
     private static final VarHandle PENDING_PRODUCERS;
     private static final VarHandle CLAIMED_MEMBERS;
@@ -233,7 +314,8 @@ public final class TaskSlot extends TaskSlotOwnedPadding
         try
         {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATE = lookup.findVarHandle(TaskSlotShared.class, "state", int.class);
+            COMPLETED_USE = lookup.findVarHandle(TaskSlotShared.class, "completedUse", int.class);
+            CONSUMERS_FINAL = lookup.findVarHandle(TaskSlotLink.class, "consumersFinal", int.class);
             LOCK = lookup.findVarHandle(TaskSlotShared.class, "lock", int.class);
             PENDING_PRODUCERS = lookup.findVarHandle(TaskSlotShared.class, "pendingProducers", int.class);
             CLAIMED_MEMBERS = lookup.findVarHandle(TaskSlotShared.class, "claimedMembers", int.class);
@@ -340,13 +422,135 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     }
 
     /**
-     * Addresses this task recorded itself as the last writer of; erased on retirement where it still is.
+     * Record an address this task writes; erased from the last-writer map on retirement where it still is.
      *
-     * @return the list, owned by the orchestrating thread.
+     * @param address the address.
      */
-    public LongArrayList writtenAddresses()
+    public void addWrittenAddress(final long address)
     {
-        return writtenAddresses;
+        if (writtenCount++ == 0)
+        {
+            firstWritten = address;
+        }
+        else
+        {
+            moreWritten.addLong(address);
+        }
+    }
+
+    /**
+     * How many addresses the task recorded.
+     *
+     * @return the count.
+     */
+    public int writtenCount()
+    {
+        return writtenCount;
+    }
+
+    /**
+     * One recorded address.
+     *
+     * @param i 0..writtenCount()-1.
+     * @return the address.
+     */
+    public long writtenAddressAt(final int i)
+    {
+        return i == 0 ? firstWritten : moreWritten.getLong(i - 1);
+    }
+
+    /**
+     * The task became the last writer of one more address.
+     */
+    public void addLastWrite()
+    {
+        lastWrites++;
+    }
+
+    /**
+     * A later task became the last writer of an address this task was the last writer of.
+     */
+    public void loseLastWrite()
+    {
+        lastWrites--;
+    }
+
+    /**
+     * Whether the task may still be the last writer of an address.
+     *
+     * @return false once every address it wrote has a later writer.
+     */
+    public boolean isLastWriterOfAny()
+    {
+        return lastWrites > 0;
+    }
+
+    /**
+     * Forget the previous use's producers and addresses; called when the slot is claimed.
+     */
+    void clearWiring()
+    {
+        clearProducers();
+        if (deferredCount > 1)
+        {
+            moreDeferred.clear();
+        }
+        deferredCount = 0;
+        if (writtenCount > 1)
+        {
+            moreWritten.clear();
+        }
+        writtenCount = 0;
+        lastWrites = 0;
+    }
+
+    void clearProducers()
+    {
+        if (producerCount > 1)
+        {
+            moreProducers.clear();
+        }
+        producerCount = 0;
+    }
+
+    boolean hasProducer(final int producer)
+    {
+        return producerCount > 0 && (firstProducer == producer
+            || (producerCount > 1 && moreProducers.containsInt(producer)));
+    }
+
+    void addProducer(final int producer)
+    {
+        if (producerCount++ == 0)
+        {
+            firstProducer = producer;
+        }
+        else
+        {
+            moreProducers.addInt(producer);
+        }
+    }
+
+    int producerAt(final int i)
+    {
+        return i == 0 ? firstProducer : moreProducers.getInt(i - 1);
+    }
+
+    void addDeferred(final int producer)
+    {
+        if (deferredCount++ == 0)
+        {
+            firstDeferred = producer;
+        }
+        else
+        {
+            moreDeferred.addInt(producer);
+        }
+    }
+
+    int deferredAt(final int i)
+    {
+        return i == 0 ? firstDeferred : moreDeferred.getInt(i - 1);
     }
 
     /**
@@ -411,26 +615,87 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     }
 
     /**
-     * Current state (a snapshot).
+     * Current state, as the orchestrating thread sees it.
      *
-     * @return one of the state constants.
+     * @return {@link #PENDING} or {@link #COMPLETED}.
      */
     public int state()
     {
-        return (int)STATE.getAcquire(this);
+        return isCompleted() ? COMPLETED : PENDING;
     }
 
     /**
-     * A worker started the task (or its first member).
+     * Whether the task of the slot's current use completed; read by the orchestrating thread.
+     *
+     * @return true once the task completed, until the slot is claimed again.
      */
-    public void markRunning()
+    boolean isCompleted()
     {
-        setState(RUNNING);
+        return (int)COMPLETED_USE.getAcquire(this) == use;
     }
 
-    void setState(final int newState)
+    /**
+     * Mark the task complete; called by the thread that completes it, after its outcome is set (under the lock
+     * unless the consumers are final).
+     */
+    void markCompleted()
     {
-        STATE.setRelease(this, newState);
+        COMPLETED_USE.setRelease(this, linkUse);
+    }
+
+    /**
+     * Mark the task complete from the orchestrating thread (the pseudo-task of an {@code alloc}).
+     */
+    void markCompletedByOwner()
+    {
+        COMPLETED_USE.setRelease(this, use);
+    }
+
+    /**
+     * Reset the link for the slot's next use, when the slot retires: with stores only, issued while the
+     * orchestrating thread retires a batch of completions, so that the transfers of the lines overlap and the
+     * claims that follow find them in this core.
+     */
+    void prepareNextUse()
+    {
+        linkUse = use + 1;
+        firstConsumer = -1;
+        closedProducers = 0;
+        CONSUMERS_FINAL.set(this, 0);
+        ahead0 = -1;
+    }
+
+    /**
+     * Whether no consumer can be wired to the task any more; read by the worker that completes it.
+     *
+     * @return true when the consumers are final.
+     */
+    boolean consumersFinal()
+    {
+        return (int)CONSUMERS_FINAL.getAcquire(this) != 0;
+    }
+
+    /**
+     * Called when the task is fully wired: a task that is the last writer of nothing can get no consumer.
+     */
+    public void finalIfWritesNothing()
+    {
+        if (lastWrites == 0)
+        {
+            CONSUMERS_FINAL.setRelease(this, 1);
+        }
+    }
+
+    /**
+     * Called by the orchestrating thread when it published the task's batch: every consumer submitted so far is
+     * wired, and when the task is the last writer of nothing, no other can be.
+     */
+    void finalIfReplaced()
+    {
+        if (lastWrites == 0)
+        {
+            CONSUMERS_FINAL.setRelease(this, 1);
+        }
     }
 
     void lock()
@@ -446,38 +711,55 @@ public final class TaskSlot extends TaskSlotOwnedPadding
         LOCK.setRelease(this, 0);
     }
 
-    void initPendingProducers(final int count)
-    {
-        PENDING_PRODUCERS.setRelease(this, count);
-    }
-
     /**
-     * Add the producers wired while the task was submitted and drop the submit's own hold on it.
+     * Seal a task one or more of whose producers may already be published: count the producers wired while it
+     * was submitted against those that completed meanwhile.
      *
      * @return true when every wired producer has completed already.
      */
     boolean unseal()
     {
-        final int delta = wiredProducers - UNSEALED;
-        return (int)PENDING_PRODUCERS.getAndAdd(this, delta) + delta == 0;
+        final int wired = wiredProducers;
+        return (int)PENDING_PRODUCERS.getAndAdd(this, -wired) - wired == 0;
     }
 
     /**
-     * Seal a task no other thread can see or count down yet: every producer it waits for is unpublished.
+     * Seal a task no other thread can see or count yet: every producer it waits for is unpublished. Only the
+     * link is written: the workers' line of the slot is left alone.
      */
     void sealClosed()
     {
-        PENDING_PRODUCERS.set(this, wiredProducers);
+        closedProducers = wiredProducers;
     }
 
     /**
-     * One producer finished.
+     * One producer finished. A task sealed closed with one producer is ready without counting (only that
+     * producer's completer gets here); otherwise the count goes up from zero: a task sealed closed is ready when
+     * it reaches {@link #closedProducers}, any other reaches zero only after {@link #unseal} took its wired
+     * producers off, and stays above zero until then.
      *
      * @return true when it was the last one.
      */
     boolean producerDone()
     {
-        return (int)PENDING_PRODUCERS.getAndAdd(this, -1) == 1;
+        final int closed = closedProducers;
+        return closed == 1 || (int)PENDING_PRODUCERS.getAndAdd(this, 1) + 1 == closed;
+    }
+
+    /**
+     * Reset what the workers' line holds for the next use of the slot; called by the thread that completes the
+     * task, which holds that line, once every producer has counted and nothing else writes it.
+     */
+    void resetForNextUse()
+    {
+        if ((int)PENDING_PRODUCERS.get(this) != 0)
+        {
+            PENDING_PRODUCERS.set(this, 0);
+        }
+        if (poisoned)
+        {
+            poisoned = false;
+        }
     }
 
     void initGroup(final int size)

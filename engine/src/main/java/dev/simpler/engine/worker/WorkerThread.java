@@ -21,6 +21,8 @@ public final class WorkerThread implements Runnable
     /** How long staged tasks wait for the orchestrating thread before an idle worker publishes them. */
     static final long TAKE_STAGED_AFTER_NS = 20_000L;
     private static final int STAGED_CHECK_MASK = 31;
+    /** How often an idle worker reads the staged count, at most. */
+    private static final long STAGED_READ_INTERVAL_NS = 4_000L;
 
     private final String name;
     private final ReadyQueue queue;
@@ -154,6 +156,7 @@ public final class WorkerThread implements Runnable
             int idleRounds = 0;
             long stagedSeen = -1;
             long stagedSeenAt = 0;
+            long stagedReadAt = 0;
             while (!queue.isAvailable(claimed))
             {
                 if (!running)
@@ -165,13 +168,16 @@ public final class WorkerThread implements Runnable
                     queue.drainOverflow();
                     continue;
                 }
-                if ((++idleRounds & STAGED_CHECK_MASK) == 0)
+                if ((++idleRounds & STAGED_CHECK_MASK) == 0
+                    && System.nanoTime() - stagedReadAt >= STAGED_READ_INTERVAL_NS)
                 {
                     // Tasks staged by the orchestrating thread, and no more staged for a while: it is running user
-                    // code, so publish them from here. Looked at only now and then: the orchestrating thread
-                    // writes that count on every submit while it streams.
+                    // code, so publish them from here. Looked at only every few microseconds: the orchestrating
+                    // thread writes that count on every submit while it streams, and each read here makes its
+                    // next write wait for the line to come back.
                     final long staged = scheduler.stagedCount();
                     final long now = System.nanoTime();
+                    stagedReadAt = now;
                     if (staged != stagedSeen)
                     {
                         stagedSeen = staged;
@@ -226,8 +232,8 @@ public final class WorkerThread implements Runnable
 
     private void runMember(final TaskSlot slot, final int member)
     {
-        slot.markRunning();
         final StoredArgs args = slot.member(member);
+        scheduler.loadAhead(slot);
         try
         {
             executor.execute(slot.callable(), args, slot.config());

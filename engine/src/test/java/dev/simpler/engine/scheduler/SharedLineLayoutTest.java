@@ -25,9 +25,17 @@ class SharedLineLayoutTest
     @Test
     void theFieldsWorkersWriteShareNoLineWithTheRestOfASlot() throws ReflectiveOperationException
     {
-        assertApart(TaskSlot.class, Set.of("state", "lock", "pendingProducers", "claimedMembers",
-            "unfinishedMembers", "firstConsumer", "outcome", "nextOverflow", "poisoned", "moreConsumers", "fill1",
+        assertApart(TaskSlot.class, Set.of("completedUse", "lock", "pendingProducers", "claimedMembers",
+            "unfinishedMembers", "outcome", "nextOverflow", "fillShared", "poisoned", "moreConsumers", "fill1",
             "fill2", "brokenBy"));
+    }
+
+    @Test
+    void theLinkTheOrchestratingThreadOnlyStoresIntoSharesNoLineWithTheRestOfASlot()
+        throws ReflectiveOperationException
+    {
+        assertApart(TaskSlot.class, Set.of("linkUse", "firstConsumer", "closedProducers", "consumersFinal",
+            "ahead0", "ahead1", "ahead2", "ahead3", "ahead4", "ahead5", "ahead6", "ahead7"));
     }
 
     @Test
@@ -79,7 +87,7 @@ class SharedLineLayoutTest
         final List<Field> outside = new ArrayList<>();
         for (final Field f : instanceFields(type))
         {
-            if (f.getName().matches("[opqr]0[0-8]"))
+            if (f.getName().matches("[lopqr]0[0-8]"))
             {
                 continue;
             }
