@@ -383,7 +383,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
             }
         }
         scheduler.holdInScope(slot, depth);
-        slot.finalIfWritesNothing();
+        slot.noteWhetherItWrites();
         if (staging && ++streak > STAGE_AFTER)
         {
             if (scheduler.stage(slot) >= STAGE_BATCH)

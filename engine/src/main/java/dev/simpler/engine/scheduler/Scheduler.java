@@ -605,7 +605,7 @@ public final class Scheduler extends SchedulerCountersPadding
      */
     public void loadAhead(final TaskSlot slot)
     {
-        if (slot.ahead0 >= 0)
+        if (slot.aheadUse == slot.useInProgress())
         {
             touch(slot.ahead0);
             touch(slot.ahead1);
@@ -701,6 +701,8 @@ public final class Scheduler extends SchedulerCountersPadding
         {
             if (!producer.isCompleted())
             {
+                // Before the first producer can count it: the link may hold the count of an earlier use.
+                consumer.closedProducers = 0;
                 producer.addConsumer(consumer.index);
                 consumer.wiredProducers++;
             }
@@ -756,6 +758,12 @@ public final class Scheduler extends SchedulerCountersPadding
             {
                 consumer.sealClosed();
             }
+            else
+            {
+                // Before any producer of it is published (in-batch ones at the end of this batch, earlier ones
+                // once wired below): the link may hold the count of an earlier use.
+                consumer.closedProducers = 0;
+            }
         }
         // Then, in submit order, the edges to tasks published before, and the seal that lets each task run. The
         // tasks found ready go out together at the end, one ring claim and one wake-up per kind.
@@ -787,6 +795,7 @@ public final class Scheduler extends SchedulerCountersPadding
         for (int i = 0; i < count; i += LOOK_AHEAD)
         {
             final TaskSlot head = slots.get(taken[i]);
+            head.aheadUse = head.use;
             head.ahead0 = aheadOf(taken, count, i + 1);
             head.ahead1 = aheadOf(taken, count, i + 2);
             head.ahead2 = aheadOf(taken, count, i + 3);
@@ -817,21 +826,22 @@ public final class Scheduler extends SchedulerCountersPadding
     private void complete(final TaskSlot slot, final int outcome, final IntArrayList skipped, final Handoff handoff)
     {
         slot.outcome = outcome;
-        if (slot.consumersFinal())
+        final int current = slot.useInProgress();
+        if (slot.consumersFinal(current))
         {
             // No consumer can be wired any more: nothing to exclude, and the line stays in this core.
-            slot.markCompleted();
+            slot.markCompleted(current);
         }
         else
         {
             slot.lock();
-            slot.markCompleted();
+            slot.markCompleted(current);
             slot.unlock();
         }
         final boolean poison = outcome != TaskSlot.OUTCOME_OK;
         // Frozen since COMPLETED was set under the lock. The first consumer sits in the slot itself, so a chain
         // reads no list at all; the list is emptied here, while its lines are in this cache.
-        final int first = slot.firstConsumer;
+        final int first = slot.firstConsumer(current);
         if (first != -1)
         {
             release(slots.get(first), poison, skipped, handoff);
@@ -984,7 +994,6 @@ public final class Scheduler extends SchedulerCountersPadding
             {
                 slot.members[i].release();
             }
-            slot.prepareNextUse();
             slots.release(slot);
             liveSlots--;
         }

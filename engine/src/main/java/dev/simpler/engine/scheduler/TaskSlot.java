@@ -21,6 +21,14 @@ abstract class TaskSlotDescription
     long callable;
     int kind;
     int groupSize;
+    /**
+     * 1 when the task writes no address, so that no consumer can ever be wired to it: its worker completes it
+     * without the lock. Part of the description, so that a slot that takes such a task again does not write it.
+     */
+    int writesNothing;
+    /** Fills the group to a multiple of 8 bytes, so that no field of a subclass is placed among these. */
+    @SuppressWarnings("unused")
+    private int fillDescription;
     final SubmitResult submitResult;
     CallConfig config;
     StoredArgs[] members = {new StoredArgs()};
@@ -62,39 +70,35 @@ abstract class TaskSlotDescriptionPadding extends TaskSlotDescription
 }
 
 /**
- * What the orchestrating thread tells the workers about one use of the slot beyond the description: which use it
- * is, its first consumer, how many producers it was sealed with, whether its consumers are final, and which tasks
- * follow it. The orchestrating thread only stores into this line (it keeps its own copies and counts on its own
- * line), and resets it when the slot retires, together with the other slots of a batch of completions; the
- * workers only read it.
+ * What the orchestrating thread tells the workers about one use of the slot beyond the description: its first
+ * consumer, how many producers it was sealed with, whether its consumers are final, and which tasks follow it.
+ * Each is tagged with the use it belongs to where a stale value could be read, so that the orchestrating thread
+ * never resets this line: it stores into it only what a task has to tell, and the workers only read it.
  */
 abstract class TaskSlotLink extends TaskSlotDescriptionPadding
 {
-    /** Which use of the slot this is (the orchestrating thread's own count is {@code use}). */
-    int linkUse = 1;
+    /** The use whose first consumer {@code firstConsumer} is; in any other use the task has none yet. */
+    int consumerUse;
+    /** The first consumer wired to the task (the rest are in the list on the workers' line). */
+    int firstConsumer;
     /**
-     * The first consumer wired to the task (the rest are in the list on the workers' line), or -1: written
-     * before the task is published or under the slot's lock, read by the worker that completes it.
-     */
-    int firstConsumer = -1;
-    /**
-     * For a task sealed before any of its producers was published: how many producers it waits for. Otherwise 0
-     * (see {@link TaskSlot#producerDone}).
+     * For a task sealed before any of its producers was published: how many producers it waits for; 0 for any
+     * other task that waits for producers (see {@link TaskSlot#producerDone}). Written before any producer can
+     * count the task down.
      */
     int closedProducers;
-    /**
-     * 1 once no consumer can be wired to the task any more: the worker that completes it then reads its
-     * consumers without taking the lock.
-     */
+    /** The use whose consumers are final: no consumer can be wired any more. */
     @SuppressWarnings("unused")
-    volatile int consumersFinal;
+    volatile int finalUse;
+    /** The use whose look-ahead {@code ahead0..ahead7} names. */
+    int aheadUse;
     /**
      * Set on every {@value Scheduler#LOOK_AHEAD}th task of a published batch: the slot numbers of the tasks that
-     * follow it in the batch (-1 past its end); otherwise {@code ahead0} is -1. Only a hint: the worker that runs
-     * this task starts loading their links at once, so that a chain's next links cross from the orchestrating
-     * thread's core together instead of one per task.
+     * follow it in the batch (-1 past its end). Only a hint: the worker that runs this task starts loading their
+     * links at once, so that a chain's next links cross from the orchestrating thread's core together instead
+     * of one per task.
      */
-    int ahead0 = -1;
+    int ahead0;
     int ahead1;
     int ahead2;
     int ahead3;
@@ -102,6 +106,9 @@ abstract class TaskSlotLink extends TaskSlotDescriptionPadding
     int ahead5;
     int ahead6;
     int ahead7;
+    /** Fills the group to a multiple of 8 bytes. */
+    @SuppressWarnings("unused")
+    private int fillLink;
 
     TaskSlotLink(final int index)
     {
@@ -140,7 +147,7 @@ abstract class TaskSlotShared extends TaskSlotLinkPadding
 {
     /** The use of the slot whose task completed last; the current task is complete when this equals its use. */
     @SuppressWarnings("unused")
-    volatile int completedUse = -1;
+    volatile int completedUse;
     @SuppressWarnings("unused")
     volatile int lock;
     @SuppressWarnings("unused")
@@ -303,7 +310,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     public static final int OUTCOME_SKIPPED = 2;
 
     private static final VarHandle COMPLETED_USE;
-    private static final VarHandle CONSUMERS_FINAL;
+    private static final VarHandle FINAL_USE;
     private static final VarHandle LOCK;
     private static final VarHandle PENDING_PRODUCERS;
     private static final VarHandle CLAIMED_MEMBERS;
@@ -315,7 +322,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
         {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
             COMPLETED_USE = lookup.findVarHandle(TaskSlotShared.class, "completedUse", int.class);
-            CONSUMERS_FINAL = lookup.findVarHandle(TaskSlotLink.class, "consumersFinal", int.class);
+            FINAL_USE = lookup.findVarHandle(TaskSlotLink.class, "finalUse", int.class);
             LOCK = lookup.findVarHandle(TaskSlotShared.class, "lock", int.class);
             PENDING_PRODUCERS = lookup.findVarHandle(TaskSlotShared.class, "pendingProducers", int.class);
             CLAIMED_MEMBERS = lookup.findVarHandle(TaskSlotShared.class, "claimedMembers", int.class);
@@ -635,12 +642,25 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     }
 
     /**
+     * The use of the slot whose task is running; read by the thread that completes it (uses complete in order,
+     * each once).
+     *
+     * @return the use.
+     */
+    int useInProgress()
+    {
+        return (int)COMPLETED_USE.get(this) + 1;
+    }
+
+    /**
      * Mark the task complete; called by the thread that completes it, after its outcome is set (under the lock
      * unless the consumers are final).
+     *
+     * @param current the use being completed, {@link #useInProgress()}.
      */
-    void markCompleted()
+    void markCompleted(final int current)
     {
-        COMPLETED_USE.setRelease(this, linkUse);
+        COMPLETED_USE.setRelease(this, current);
     }
 
     /**
@@ -652,37 +672,36 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     }
 
     /**
-     * Reset the link for the slot's next use, when the slot retires: with stores only, issued while the
-     * orchestrating thread retires a batch of completions, so that the transfers of the lines overlap and the
-     * claims that follow find them in this core.
-     */
-    void prepareNextUse()
-    {
-        linkUse = use + 1;
-        firstConsumer = -1;
-        closedProducers = 0;
-        CONSUMERS_FINAL.set(this, 0);
-        ahead0 = -1;
-    }
-
-    /**
      * Whether no consumer can be wired to the task any more; read by the worker that completes it.
      *
+     * @param current the use being completed.
      * @return true when the consumers are final.
      */
-    boolean consumersFinal()
+    boolean consumersFinal(final int current)
     {
-        return (int)CONSUMERS_FINAL.getAcquire(this) != 0;
+        return writesNothing != 0 || (int)FINAL_USE.getAcquire(this) == current;
     }
 
     /**
-     * Called when the task is fully wired: a task that is the last writer of nothing can get no consumer.
+     * The first consumer wired to the task, read by the thread that completes it once the consumers are frozen.
+     *
+     * @param current the use being completed.
+     * @return the slot number, or -1 when none was wired.
      */
-    public void finalIfWritesNothing()
+    int firstConsumer(final int current)
     {
-        if (lastWrites == 0)
+        return consumerUse == current ? firstConsumer : -1;
+    }
+
+    /**
+     * Called when the task is fully wired: a task that writes no address can get no consumer.
+     */
+    public void noteWhetherItWrites()
+    {
+        final int nothing = writtenCount == 0 ? 1 : 0;
+        if (writesNothing != nothing)
         {
-            CONSUMERS_FINAL.setRelease(this, 1);
+            writesNothing = nothing;
         }
     }
 
@@ -694,7 +713,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     {
         if (lastWrites == 0)
         {
-            CONSUMERS_FINAL.setRelease(this, 1);
+            FINAL_USE.setRelease(this, use);
         }
     }
 
@@ -835,6 +854,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
         if (wiredConsumers++ == 0)
         {
             firstConsumer = consumer;
+            consumerUse = use;
         }
         else
         {

@@ -34,8 +34,8 @@ class SharedLineLayoutTest
     void theLinkTheOrchestratingThreadOnlyStoresIntoSharesNoLineWithTheRestOfASlot()
         throws ReflectiveOperationException
     {
-        assertApart(TaskSlot.class, Set.of("linkUse", "firstConsumer", "closedProducers", "consumersFinal",
-            "ahead0", "ahead1", "ahead2", "ahead3", "ahead4", "ahead5", "ahead6", "ahead7"));
+        assertApart(TaskSlot.class, Set.of("consumerUse", "firstConsumer", "closedProducers", "finalUse",
+            "aheadUse", "ahead0", "ahead1", "ahead2", "ahead3", "ahead4", "ahead5", "ahead6", "ahead7", "fillLink"));
     }
 
     @Test
