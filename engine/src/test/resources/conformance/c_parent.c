@@ -167,13 +167,30 @@ static void on_signal(int signal_number)
 
 static void abort_run(const char *format, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/*
+ * Writes "c_parent: FAIL: <message>" with one write, so that the child, which shares stderr, cannot print into the
+ * middle of the line.
+ */
+static void report_failure(const char *format, va_list ap)
+{
+    char line[1024];
+    const int prefix = snprintf(line, sizeof line, "c_parent: FAIL: ");
+    int length = prefix + vsnprintf(line + prefix, sizeof line - (size_t)prefix - 1, format, ap);
+    if (length > (int)sizeof line - 2)
+    {
+        length = (int)sizeof line - 2;
+    }
+    line[length++] = '\n';
+    fflush(stderr);
+    ssize_t written = write(STDERR_FILENO, line, (size_t)length);
+    (void)written;
+}
+
 static void abort_run(const char *format, ...)
 {
     va_list ap;
     va_start(ap, format);
-    fputs("c_parent: FAIL: ", stderr);
-    vfprintf(stderr, format, ap);
-    fputc('\n', stderr);
+    report_failure(format, ap);
     va_end(ap);
     kill_child_and_delete_files();
     exit(EXIT_PROTOCOL);
@@ -191,9 +208,7 @@ static void check(int ok, const char *format, ...)
     mismatches++;
     va_list ap;
     va_start(ap, format);
-    fputs("c_parent: FAIL: ", stderr);
-    vfprintf(stderr, format, ap);
-    fputc('\n', stderr);
+    report_failure(format, ap);
     va_end(ap);
 }
 
