@@ -136,7 +136,7 @@ public final class Scheduler extends SchedulerCountersPadding
     static final int LOOK_AHEAD = 8;
 
     /** Completions a worker thread hands back together, at most. */
-    static final int COMPLETION_GROUP = 8;
+    static final int COMPLETION_GROUP = 16;
 
     private RetireListener retireListener = slot -> { };
     private final RunReport report = new RunReport();
