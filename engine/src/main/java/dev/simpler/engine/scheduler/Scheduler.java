@@ -686,9 +686,9 @@ public final class Scheduler extends SchedulerCountersPadding
             return taken;
         }
 
-        boolean mayTake(final TaskSlot consumer)
+        boolean accepts(final TaskSlot consumer)
         {
-            return consumer.kind == kind && consumer.groupSize == 1;
+            return slot == -1 && !consumer.poisoned && consumer.kind == kind && consumer.groupSize == 1;
         }
     }
 
@@ -771,6 +771,15 @@ public final class Scheduler extends SchedulerCountersPadding
         for (int i = 0; i < count; i++)
         {
             final TaskSlot consumer = slots.get(taken[i]);
+            if (owner)
+            {
+                // Pass 1 wired every consumer this task has in the batch, and every task submitted so far is in
+                // this batch or an earlier one: a task that is no longer the last writer of anything has all the
+                // consumers it will get, and its worker can complete it without the lock. (A worker publishing
+                // the batch cannot know that the orchestrating thread is not submitting meanwhile, so it leaves
+                // them as they are.)
+                consumer.finalIfReplaced();
+            }
             if (closed[i])
             {
                 if (consumer.wiredProducers == 0)
@@ -804,17 +813,6 @@ public final class Scheduler extends SchedulerCountersPadding
             head.ahead5 = aheadOf(taken, count, i + 6);
             head.ahead6 = aheadOf(taken, count, i + 7);
             head.ahead7 = aheadOf(taken, count, i + 8);
-        }
-        if (owner)
-        {
-            // Every task submitted so far is in this batch or an earlier one, so every consumer of these tasks is
-            // wired now: those that are no longer the last writer of anything have all the consumers they will
-            // get, and their workers can complete them without the lock. (A worker publishing the batch cannot
-            // know that the orchestrating thread is not submitting meanwhile, so it leaves them as they are.)
-            for (int i = 0; i < count; i++)
-            {
-                slots.get(taken[i]).finalIfReplaced();
-            }
         }
         for (int kind = 0; kind < ready.length; kind++)
         {
@@ -875,18 +873,13 @@ public final class Scheduler extends SchedulerCountersPadding
     private void release(
         final TaskSlot consumer, final boolean poison, final IntArrayList skipped, final Handoff handoff)
     {
-        // The consumer's description is read before its count is: the description mostly stays in this core's
-        // cache (a reused slot takes the same task again), while the count's line comes from the orchestrating
-        // thread. The atomic update is the first access to that line, so it arrives writable in one transfer
-        // (a plain read first would fetch it shared, and the state writes that follow would fetch it again).
-        final boolean runnable = handoff != null && handoff.mayTake(consumer);
         if (poison)
         {
             consumer.poisoned = true;
         }
         if (consumer.producerDone())
         {
-            if (runnable && handoff.slot == -1 && !consumer.poisoned)
+            if (handoff != null && handoff.accepts(consumer))
             {
                 handoff.slot = consumer.index;
             }
