@@ -620,7 +620,7 @@ public final class Scheduler extends SchedulerCountersPadding
 
     private void touch(final int index)
     {
-        if (index >= 0 && slots.get(index).closedProducers < 0)
+        if (index >= 0 && slots.get(index).closedProducersHint() < 0)
         {
             throw new IllegalStateException("slot " + index + " has a negative producer count");
         }
@@ -702,7 +702,7 @@ public final class Scheduler extends SchedulerCountersPadding
             if (!producer.isCompleted())
             {
                 // Before the first producer can count it: the link may hold the count of an earlier use.
-                consumer.closedProducers = 0;
+                consumer.openProducers();
                 producer.addConsumer(consumer.index);
                 consumer.wiredProducers++;
             }
@@ -762,7 +762,7 @@ public final class Scheduler extends SchedulerCountersPadding
             {
                 // Before any producer of it is published (in-batch ones at the end of this batch, earlier ones
                 // once wired below): the link may hold the count of an earlier use.
-                consumer.closedProducers = 0;
+                consumer.openProducers();
             }
         }
         // Then, in submit order, the edges to tasks published before, and the seal that lets each task run. The

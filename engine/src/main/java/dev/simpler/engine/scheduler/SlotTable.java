@@ -181,9 +181,10 @@ public final class SlotTable extends SlotTableFreeListPadding
         final TaskSlot[][] grown = new TaskSlot[old.length + 1][];
         System.arraycopy(old, 0, grown, 0, old.length);
         final TaskSlot[] chunk = new TaskSlot[CHUNK_SIZE];
+        final int[] links = SlotLinks.newArray(CHUNK_SIZE);
         for (int i = 0; i < CHUNK_SIZE; i++)
         {
-            chunk[i] = new TaskSlot(capacity + i);
+            chunk[i] = new TaskSlot(capacity + i, links, SlotLinks.offset(i));
         }
         grown[old.length] = chunk;
         chunks = grown;

@@ -30,6 +30,9 @@ abstract class TaskSlotDescription
     @SuppressWarnings("unused")
     private int fillDescription;
     final SubmitResult submitResult;
+    /** The link array of this slot's chunk of the slot table, and where this slot's link starts in it. */
+    final int[] links;
+    final int link;
     CallConfig config;
     StoredArgs[] members = {new StoredArgs()};
     final IntArrayList consumers = new IntArrayList();
@@ -41,9 +44,11 @@ abstract class TaskSlotDescription
     /** Written addresses past the first. */
     final LongArrayList moreWritten = new LongArrayList();
 
-    TaskSlotDescription(final int index)
+    TaskSlotDescription(final int index, final int[] links, final int link)
     {
         this.index = index;
+        this.links = links;
+        this.link = link;
         this.submitResult = new SubmitResult(index);
     }
 }
@@ -63,40 +68,25 @@ abstract class TaskSlotDescriptionPadding extends TaskSlotDescription
     private long p07;
     private long p08;
 
-    TaskSlotDescriptionPadding(final int index)
+    TaskSlotDescriptionPadding(final int index, final int[] links, final int link)
     {
-        super(index);
+        super(index, links, link);
     }
 }
 
 /**
- * What the orchestrating thread tells the workers about one use of the slot beyond the description: its first
- * consumer, how many producers it was sealed with, whether its consumers are final, and which tasks follow it.
- * Each is tagged with the use it belongs to where a stale value could be read, so that the orchestrating thread
- * never resets this line: it stores into it only what a task has to tell, and the workers only read it.
+ * The look-ahead of a task that heads a group of {@value Scheduler#LOOK_AHEAD} in its published batch: only the
+ * orchestrating thread stores into it (once per group, not per task), and only workers read it.
  */
-abstract class TaskSlotLink extends TaskSlotDescriptionPadding
+abstract class TaskSlotLookAhead extends TaskSlotDescriptionPadding
 {
-    /** The use whose first consumer {@code firstConsumer} is; in any other use the task has none yet. */
-    int consumerUse;
-    /** The first consumer wired to the task (the rest are in the list on the workers' line). */
-    int firstConsumer;
-    /**
-     * For a task sealed before any of its producers was published: how many producers it waits for; 0 for any
-     * other task that waits for producers (see {@link TaskSlot#producerDone}). Written before any producer can
-     * count the task down.
-     */
-    int closedProducers;
-    /** The use whose consumers are final: no consumer can be wired any more. */
-    @SuppressWarnings("unused")
-    volatile int finalUse;
     /** The use whose look-ahead {@code ahead0..ahead7} names. */
     int aheadUse;
     /**
      * Set on every {@value Scheduler#LOOK_AHEAD}th task of a published batch: the slot numbers of the tasks that
      * follow it in the batch (-1 past its end). Only a hint: the worker that runs this task starts loading their
-     * links at once, so that a chain's next links cross from the orchestrating thread's core together instead
-     * of one per task.
+     * links ({@link SlotLinks}) at once, so that a chain's next links cross from the orchestrating thread's core
+     * together instead of one per task.
      */
     int ahead0;
     int ahead1;
@@ -108,18 +98,18 @@ abstract class TaskSlotLink extends TaskSlotDescriptionPadding
     int ahead7;
     /** Fills the group to a multiple of 8 bytes. */
     @SuppressWarnings("unused")
-    private int fillLink;
+    private int fillLookAhead;
 
-    TaskSlotLink(final int index)
+    TaskSlotLookAhead(final int index, final int[] links, final int link)
     {
-        super(index);
+        super(index, links, link);
     }
 }
 
 /**
- * Keeps the link off the line the workers write.
+ * Keeps the look-ahead off the line the workers write.
  */
-abstract class TaskSlotLinkPadding extends TaskSlotLink
+abstract class TaskSlotLookAheadPadding extends TaskSlotLookAhead
 {
     @SuppressWarnings("unused")
     private long l01;
@@ -131,9 +121,9 @@ abstract class TaskSlotLinkPadding extends TaskSlotLink
     private long l07;
     private long l08;
 
-    TaskSlotLinkPadding(final int index)
+    TaskSlotLookAheadPadding(final int index, final int[] links, final int link)
     {
-        super(index);
+        super(index, links, link);
     }
 }
 
@@ -143,7 +133,7 @@ abstract class TaskSlotLinkPadding extends TaskSlotLink
  * these fields while a task is submitted, wired or retired, and reads them only on paths that are not taken once
  * per task, so that the line crosses from the workers' cores without the orchestrating thread waiting for it.
  */
-abstract class TaskSlotShared extends TaskSlotLinkPadding
+abstract class TaskSlotShared extends TaskSlotLookAheadPadding
 {
     /** The use of the slot whose task completed last; the current task is complete when this equals its use. */
     @SuppressWarnings("unused")
@@ -175,9 +165,9 @@ abstract class TaskSlotShared extends TaskSlotLinkPadding
     private byte fill2;
     volatile String brokenBy;
 
-    TaskSlotShared(final int index)
+    TaskSlotShared(final int index, final int[] links, final int link)
     {
-        super(index);
+        super(index, links, link);
     }
 }
 
@@ -196,9 +186,9 @@ abstract class TaskSlotSharedPadding extends TaskSlotShared
     private long q07;
     private long q08;
 
-    TaskSlotSharedPadding(final int index)
+    TaskSlotSharedPadding(final int index, final int[] links, final int link)
     {
-        super(index);
+        super(index, links, link);
     }
 }
 
@@ -238,9 +228,9 @@ abstract class TaskSlotOwned extends TaskSlotSharedPadding
     boolean wirePoisoned;
     HeapRing slabRing;
 
-    TaskSlotOwned(final int index)
+    TaskSlotOwned(final int index, final int[] links, final int link)
     {
-        super(index);
+        super(index, links, link);
     }
 }
 
@@ -259,9 +249,9 @@ abstract class TaskSlotOwnedPadding extends TaskSlotOwned
     private long r07;
     private long r08;
 
-    TaskSlotOwnedPadding(final int index)
+    TaskSlotOwnedPadding(final int index, final int[] links, final int link)
     {
-        super(index);
+        super(index, links, link);
     }
 }
 
@@ -272,8 +262,10 @@ abstract class TaskSlotOwnedPadding extends TaskSlotOwned
  * <ul>
  *   <li>the description (kind, callable, config, members) is written by the orchestrating thread before the task
  *       is published, and only where it changed since the slot's last use; the workers only read it;</li>
- *   <li>the link (first consumer, producers it was sealed with, whether its consumers are final, the tasks that
- *       follow it in its batch) is only stored into by the orchestrating thread and only read by the workers;</li>
+ *   <li>the link (first consumer, producers it was sealed with, whether its consumers are final) lies in the
+ *       slot table's link array ({@link SlotLinks}), four slots to a line, and the look-ahead (the tasks that
+ *       follow it in its batch) on a line of the slot's own: both only stored into by the orchestrating thread
+ *       and only read by the workers;</li>
  *   <li>the workers' line holds what the thread that completes the task writes: the completed use, the outcome,
  *       the producer count of a task that needs one, the lock, the consumers past the first and the group
  *       bookkeeping. The orchestrating thread reads it only on paths not taken once per task (wiring to a
@@ -310,7 +302,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     public static final int OUTCOME_SKIPPED = 2;
 
     private static final VarHandle COMPLETED_USE;
-    private static final VarHandle FINAL_USE;
+    private static final VarHandle LINKS = MethodHandles.arrayElementVarHandle(int[].class);
     private static final VarHandle LOCK;
     private static final VarHandle PENDING_PRODUCERS;
     private static final VarHandle CLAIMED_MEMBERS;
@@ -322,7 +314,6 @@ public final class TaskSlot extends TaskSlotOwnedPadding
         {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
             COMPLETED_USE = lookup.findVarHandle(TaskSlotShared.class, "completedUse", int.class);
-            FINAL_USE = lookup.findVarHandle(TaskSlotLink.class, "finalUse", int.class);
             LOCK = lookup.findVarHandle(TaskSlotShared.class, "lock", int.class);
             PENDING_PRODUCERS = lookup.findVarHandle(TaskSlotShared.class, "pendingProducers", int.class);
             CLAIMED_MEMBERS = lookup.findVarHandle(TaskSlotShared.class, "claimedMembers", int.class);
@@ -334,9 +325,9 @@ public final class TaskSlot extends TaskSlotOwnedPadding
         }
     }
 
-    TaskSlot(final int index)
+    TaskSlot(final int index, final int[] links, final int link)
     {
-        super(index);
+        super(index, links, link);
     }
 
     /**
@@ -679,7 +670,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
      */
     boolean consumersFinal(final int current)
     {
-        return writesNothing != 0 || (int)FINAL_USE.getAcquire(this) == current;
+        return writesNothing != 0 || (int)LINKS.getAcquire(links, link + SlotLinks.FINAL_USE) == current;
     }
 
     /**
@@ -690,7 +681,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
      */
     int firstConsumer(final int current)
     {
-        return consumerUse == current ? firstConsumer : -1;
+        return links[link + SlotLinks.CONSUMER_USE] == current ? links[link + SlotLinks.FIRST_CONSUMER] : -1;
     }
 
     /**
@@ -713,7 +704,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     {
         if (lastWrites == 0)
         {
-            FINAL_USE.setRelease(this, use);
+            LINKS.setRelease(links, link + SlotLinks.FINAL_USE, use);
         }
     }
 
@@ -748,20 +739,20 @@ public final class TaskSlot extends TaskSlotOwnedPadding
      */
     void sealClosed()
     {
-        closedProducers = wiredProducers;
+        links[link + SlotLinks.CLOSED_PRODUCERS] = wiredProducers;
     }
 
     /**
      * One producer finished. A task sealed closed with one producer is ready without counting (only that
      * producer's completer gets here); otherwise the count goes up from zero: a task sealed closed is ready when
-     * it reaches {@link #closedProducers}, any other reaches zero only after {@link #unseal} took its wired
+     * it reaches the count it was sealed with, any other reaches zero only after {@link #unseal} took its wired
      * producers off, and stays above zero until then.
      *
      * @return true when it was the last one.
      */
     boolean producerDone()
     {
-        final int closed = closedProducers;
+        final int closed = links[link + SlotLinks.CLOSED_PRODUCERS];
         return closed == 1 || (int)PENDING_PRODUCERS.getAndAdd(this, 1) + 1 == closed;
     }
 
@@ -853,14 +844,36 @@ public final class TaskSlot extends TaskSlotOwnedPadding
         // the task, and reading it here would pull that line back.
         if (wiredConsumers++ == 0)
         {
-            firstConsumer = consumer;
-            consumerUse = use;
+            links[link + SlotLinks.FIRST_CONSUMER] = consumer;
+            links[link + SlotLinks.CONSUMER_USE] = use;
         }
         else
         {
             consumers.addInt(consumer);
             moreConsumers = true;
         }
+    }
+
+    /**
+     * Before the first producer can count the task: the link may hold the count of an earlier use.
+     */
+    /**
+     * The producer count the task was sealed with; read by a worker only to start loading the link early.
+     *
+     * @return the count in the link, whatever use it belongs to.
+     */
+    int closedProducersHint()
+    {
+        return links[link + SlotLinks.CLOSED_PRODUCERS];
+    }
+
+    /**
+     * Mark the task as one that counts its producers down from what it was wired with; called before any
+     * producer can count it, since the link may still hold the count of an earlier use.
+     */
+    void openProducers()
+    {
+        links[link + SlotLinks.CLOSED_PRODUCERS] = 0;
     }
 
     void ensureMembers(final int size)

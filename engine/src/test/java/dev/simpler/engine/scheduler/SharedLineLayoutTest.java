@@ -1,10 +1,12 @@
 package dev.simpler.engine.scheduler;
 
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -31,11 +33,11 @@ class SharedLineLayoutTest
     }
 
     @Test
-    void theLinkTheOrchestratingThreadOnlyStoresIntoSharesNoLineWithTheRestOfASlot()
+    void theLookAheadTheOrchestratingThreadOnlyStoresIntoSharesNoLineWithTheRestOfASlot()
         throws ReflectiveOperationException
     {
-        assertApart(TaskSlot.class, Set.of("consumerUse", "firstConsumer", "closedProducers", "finalUse",
-            "aheadUse", "ahead0", "ahead1", "ahead2", "ahead3", "ahead4", "ahead5", "ahead6", "ahead7", "fillLink"));
+        assertApart(TaskSlot.class, Set.of("aheadUse", "ahead0", "ahead1", "ahead2", "ahead3", "ahead4", "ahead5",
+            "ahead6", "ahead7", "fillLookAhead"));
     }
 
     @Test
@@ -78,6 +80,27 @@ class SharedLineLayoutTest
         }
         assertTrue(shared.size() == 1 && written.size() == 3, "fields found: " + shared + " " + written);
         assertApart(shared, written);
+    }
+
+    @Test
+    void everySlotOfAChunkHasLinkIntsOfItsOwnAndNoneLiesOnALineWithWhatSurroundsTheArray()
+    {
+        final SlotTable table = new SlotTable();
+        final int[] links = table.get(0).links;
+        final Set<Integer> taken = new HashSet<>();
+        for (int i = 0; i < SlotTable.CHUNK_SIZE; i++)
+        {
+            final TaskSlot slot = table.get(i);
+            assertSame(links, slot.links, "slot " + i + " links into its chunk's array");
+            for (final int field : new int[] {SlotLinks.CONSUMER_USE, SlotLinks.FIRST_CONSUMER,
+                SlotLinks.CLOSED_PRODUCERS, SlotLinks.FINAL_USE})
+            {
+                assertTrue(taken.add(slot.link + field), "slot " + i + " shares link int " + (slot.link + field));
+            }
+            assertTrue(slot.link >= LINE / Integer.BYTES && slot.link + 4 <= links.length - LINE / Integer.BYTES,
+                "slot " + i + "'s link at " + slot.link + " is within a line of the end of an array of "
+                + links.length);
+        }
     }
 
     private static void assertApart(final Class<?> type, final Set<String> group)
