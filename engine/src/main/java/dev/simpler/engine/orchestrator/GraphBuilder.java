@@ -432,7 +432,10 @@ public final class GraphBuilder implements Orchestrator, RetireListener
 
     private void awaitFreeSlots()
     {
-        publishStaged();
+        // The submits go on after the wait as the same stream, so they stay staged: ending the streak here would
+        // send the next tasks one by one through the locked path after every pause for slots, and a run that
+        // keeps the table full pauses every eighth of it.
+        scheduler.publishStaged();
         final int wanted = Math.max(1, scheduler.slots().capacity() >> PACE_REFILL_SHIFT);
         long deadline = System.nanoTime() + PACE_STALL_NS;
         resetWait();
@@ -505,7 +508,8 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         {
             return slabId;
         }
-        publishStaged();
+        // As in awaitFreeSlots: the submits after the wait stay one staged stream.
+        scheduler.publishStaged();
         long lastFree = ring.freeBytes();
         long deadline = System.nanoTime() + allocTimeoutNs;
         resetWait();
