@@ -262,11 +262,16 @@ public final class Scheduler extends SchedulerCountersPadding
         unseenTasks++;
         slot.refCount = 1;
         slot.completionSeen = false;
-        // Only what this thread owns, or what must read as fresh before the task is published, is reset here:
-        // the consumer list is emptied by the thread that completes the task, the outcome is written when it
-        // completes, and the stack links when it is pushed, so the lines the workers write are not pulled back.
+        // Only what this thread owns, or what must read as fresh before the task is published, is reset here (the
+        // consumers past the first, which only this thread writes, when there were any): the outcome is written
+        // when the task completes, and the stack links when it is pushed, so the lines the workers write are not
+        // pulled back.
         slot.use++;
         slot.wirePoisoned = false;
+        if (slot.wiredConsumers > 1)
+        {
+            slot.consumers.clear();
+        }
         slot.wiredConsumers = 0;
         slot.clearWiring();
         slot.slabRing = null;
@@ -837,21 +842,20 @@ public final class Scheduler extends SchedulerCountersPadding
             slot.unlock();
         }
         final boolean poison = outcome != TaskSlot.OUTCOME_OK;
-        // Frozen since COMPLETED was set under the lock. The first consumer sits in the slot itself, so a chain
-        // reads no list at all; the list is emptied here, while its lines are in this cache.
+        // Frozen since COMPLETED was set under the lock (or since the consumers were final). The first consumer
+        // sits in the link, so a chain reads no list at all; the rest are only read here: the orchestrating thread
+        // empties the list when it claims the slot again.
         final int first = slot.firstConsumer(current);
-        if (first != -1)
+        if (first != TaskSlot.NO_CONSUMER)
         {
-            release(slots.get(first), poison, skipped, handoff);
-            if (slot.moreConsumers)
+            release(slots.get(first >= 0 ? first : ~first), poison, skipped, handoff);
+            if (first < 0)
             {
-                slot.moreConsumers = false;
                 final IntArrayList more = slot.consumers;
                 for (int i = 0, n = more.size(); i < n; i++)
                 {
                     release(slots.get(more.getInt(i)), poison, skipped, handoff);
                 }
-                more.clear();
             }
         }
         // Before the completion is handed back: the slot may be claimed again as soon as it is.

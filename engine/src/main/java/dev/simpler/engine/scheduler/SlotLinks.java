@@ -23,7 +23,10 @@ final class SlotLinks
 
     /** The use of the slot whose first consumer {@link #FIRST_CONSUMER} names; in any other it has none yet. */
     static final int CONSUMER_USE = 0;
-    /** The first consumer wired to the task (the rest are in the slot's consumer list). */
+    /**
+     * The first consumer wired to the task; its complement ({@code ~index}) once more are in the slot's consumer
+     * list, which only the orchestrating thread writes.
+     */
     static final int FIRST_CONSUMER = 1;
     /**
      * For a task sealed before any of its producers was published, how many producers it waits for; 0 for any

@@ -35,6 +35,7 @@ abstract class TaskSlotDescription
     final int link;
     CallConfig config;
     StoredArgs[] members = {new StoredArgs()};
+    /** Consumers past the first: appended by the orchestrating thread, emptied by it when the slot is claimed. */
     final IntArrayList consumers = new IntArrayList();
     final int[] completionRecord = new int[CompletionRecord.LENGTH];
     /** Producers past the first (the first is a field: most tasks have one or none). */
@@ -157,8 +158,9 @@ abstract class TaskSlotShared extends TaskSlotLookAheadPadding
      * reached zero sees it.
      */
     boolean poisoned;
-    boolean moreConsumers;
     /** Fill the group to a multiple of 8 bytes, so that no field of a subclass is placed among these. */
+    @SuppressWarnings("unused")
+    private byte fill0;
     @SuppressWarnings("unused")
     private byte fill1;
     @SuppressWarnings("unused")
@@ -267,9 +269,11 @@ abstract class TaskSlotOwnedPadding extends TaskSlotOwned
  *       follow it in its batch) on a line of the slot's own: both only stored into by the orchestrating thread
  *       and only read by the workers;</li>
  *   <li>the workers' line holds what the thread that completes the task writes: the completed use, the outcome,
- *       the producer count of a task that needs one, the lock, the consumers past the first and the group
- *       bookkeeping. The orchestrating thread reads it only on paths not taken once per task (wiring to a
- *       producer that was published before, a failure), and learns outcomes from the completion record;</li>
+ *       the producer count of a task that needs one, the lock and the group bookkeeping. The orchestrating thread
+ *       reads it only on paths not taken once per task (wiring to a producer that was published before, a
+ *       failure), and learns outcomes from the completion record;</li>
+ *   <li>the consumers past the first, in a list of their own, are written only by the orchestrating thread and
+ *       only read by the worker that completes the task;</li>
  *   <li>the orchestrating thread's own line holds the retirement bookkeeping (producers, references, written
  *       addresses, slab, scope) and its copies of what it told the workers.</li>
  * </ul>
@@ -286,6 +290,9 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     public static final int PENDING = 1;
     /** Finished (successfully, failed or skipped); its consumer list is frozen. */
     public static final int COMPLETED = 4;
+
+    /** What {@link #firstConsumer} returns for a task that has none. */
+    static final int NO_CONSUMER = Integer.MIN_VALUE;
 
     /** A task for the sub worker pool. */
     public static final int KIND_SUB = 0;
@@ -677,11 +684,12 @@ public final class TaskSlot extends TaskSlotOwnedPadding
      * The first consumer wired to the task, read by the thread that completes it once the consumers are frozen.
      *
      * @param current the use being completed.
-     * @return the slot number, or -1 when none was wired.
+     * @return the slot number of the first consumer when it is the only one, its complement ({@code ~index},
+     *         negative) when more are in {@link #consumers}, or {@link #NO_CONSUMER}.
      */
     int firstConsumer(final int current)
     {
-        return links[link + SlotLinks.CONSUMER_USE] == current ? links[link + SlotLinks.FIRST_CONSUMER] : -1;
+        return links[link + SlotLinks.CONSUMER_USE] == current ? links[link + SlotLinks.FIRST_CONSUMER] : NO_CONSUMER;
     }
 
     /**
@@ -840,8 +848,9 @@ public final class TaskSlot extends TaskSlotOwnedPadding
      */
     void addConsumer(final int consumer)
     {
-        // Counted on the orchestrating thread's own line: the worker resets the field to -1 when it completes
-        // the task, and reading it here would pull that line back.
+        // Counted on the orchestrating thread's own line. Only this thread writes the consumers: the link says
+        // whether the list holds more (the first consumer's complement), and the list is emptied when the slot is
+        // claimed again, so the worker that completes the task reads them and writes nothing back.
         if (wiredConsumers++ == 0)
         {
             links[link + SlotLinks.FIRST_CONSUMER] = consumer;
@@ -850,7 +859,10 @@ public final class TaskSlot extends TaskSlotOwnedPadding
         else
         {
             consumers.addInt(consumer);
-            moreConsumers = true;
+            if (wiredConsumers == 2)
+            {
+                links[link + SlotLinks.FIRST_CONSUMER] = ~links[link + SlotLinks.FIRST_CONSUMER];
+            }
         }
     }
 

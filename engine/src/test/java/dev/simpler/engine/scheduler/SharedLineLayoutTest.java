@@ -28,7 +28,7 @@ class SharedLineLayoutTest
     void theFieldsWorkersWriteShareNoLineWithTheRestOfASlot() throws ReflectiveOperationException
     {
         assertApart(TaskSlot.class, Set.of("completedUse", "lock", "pendingProducers", "claimedMembers",
-            "unfinishedMembers", "outcome", "nextOverflow", "fillShared", "poisoned", "moreConsumers", "fill1",
+            "unfinishedMembers", "outcome", "nextOverflow", "fillShared", "poisoned", "fill0", "fill1",
             "fill2", "brokenBy"));
     }
 
