@@ -706,8 +706,11 @@ public final class Scheduler extends SchedulerCountersPadding
         {
             if (!producer.isCompleted())
             {
-                // Before the first producer can count it: the link may hold the count of an earlier use.
-                consumer.openProducers();
+                if (consumer.wiredProducers == 0)
+                {
+                    // Before the first producer can count it: the link may hold the count of an earlier use.
+                    consumer.openProducers();
+                }
                 producer.addConsumer(consumer.index);
                 consumer.wiredProducers++;
             }

@@ -11,8 +11,9 @@ package dev.simpler.engine.scheduler;
  * worker that ran the slot's previous task still holds that line: each store has to take the line back first.
  * In a line of its own per slot that cost one transfer per task each way; packed, the tasks of a batch, which
  * mostly take slots that retired together and so lie side by side, share the transfers. Values that could be
- * stale from an earlier use are tagged with the use they belong to, so the orchestrating thread never resets a
- * link and the workers never write one.
+ * stale from an earlier use are tagged with the use they belong to (the producer count is rewritten before any
+ * producer can count the task), so the orchestrating thread resets nothing at retirement and the workers never
+ * write a link.
  */
 final class SlotLinks
 {
