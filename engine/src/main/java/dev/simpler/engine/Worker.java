@@ -404,6 +404,10 @@ public final class Worker implements IWorker, AutoCloseable
         connect(nextQueue, nextThreads);
         threads.addAll(subThreads);
         threads.addAll(nextThreads);
+        for (int i = 0; i < threads.size() && config.pinCpus.length > 0; i++)
+        {
+            threads.get(i).pinTo(config.pinCpus[i % config.pinCpus.length]);
+        }
     }
 
     private IWorker build(final WorkerFactory factory)
@@ -538,6 +542,7 @@ public final class Worker implements IWorker, AutoCloseable
         private int readyQueueCapacity = DEFAULT_READY_QUEUE_CAPACITY;
         private List<String> childJvmOptions = List.of();
         private Duration childStartTimeout = Duration.ofSeconds(30);
+        private int[] pinCpus = new int[0];
 
         private Builder()
         {
@@ -705,6 +710,32 @@ public final class Worker implements IWorker, AutoCloseable
         }
 
         /**
+         * Pin the engine's worker threads to CPUs (THREAD mode), for busy-spinning threads on dedicated cores: the
+         * sub workers in order, then the next-level workers, take the CPUs in the order given, starting over at
+         * the first when there are more threads than CPUs. Each thread pins itself before it takes any work, and
+         * {@link Worker#init()} fails when one cannot. The thread that calls {@link Worker#run} is the caller's
+         * own; {@link CpuAffinity#pinCurrentThread} pins it. By default no thread is pinned.
+         *
+         * @param cpus CPU numbers this process may run on, at least one.
+         * @return this.
+         * @throws IllegalArgumentException when none is given or the process may not run on one of them.
+         */
+        public Builder pinThreads(final int... cpus)
+        {
+            Objects.requireNonNull(cpus, "cpus");
+            if (cpus.length == 0)
+            {
+                throw new IllegalArgumentException("pinThreads needs at least one CPU");
+            }
+            for (final int cpu : cpus)
+            {
+                CpuAffinity.checkAllowed(cpu);
+            }
+            this.pinCpus = cpus.clone();
+            return this;
+        }
+
+        /**
          * Build the Worker; call {@link Worker#init()} next.
          *
          * @return the Worker.
@@ -723,6 +754,11 @@ public final class Worker implements IWorker, AutoCloseable
                     }
                 }
             }
+            if (mode == WorkerMode.PROCESS && pinCpus.length > 0)
+            {
+                throw new IllegalArgumentException("pinThreads pins the engine's worker threads, which PROCESS mode "
+                    + "does not have: its workers are child JVMs");
+            }
             if (subWorkers > readyQueueCapacity || nextLevel.size() > readyQueueCapacity)
             {
                 throw new IllegalArgumentException("readyQueueCapacity must hold a group as large as the pool: "
@@ -739,6 +775,7 @@ public final class Worker implements IWorker, AutoCloseable
             copy.readyQueueCapacity = readyQueueCapacity;
             copy.childJvmOptions = childJvmOptions;
             copy.childStartTimeout = childStartTimeout;
+            copy.pinCpus = pinCpus;
             return new Worker(copy, "w" + WorkerIds.next());
         }
     }

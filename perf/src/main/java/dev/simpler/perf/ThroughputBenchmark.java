@@ -73,8 +73,16 @@ public class ThroughputBenchmark
         public void start()
         {
             SpinBudget.check(mode, strategy, subWorkers());
-            worker = Worker.builder().mode(mode).subWorkers(subWorkers()).heapRingSize(1L << 20)
-                .waitStrategy(strategy).build();
+            final Worker.Builder builder = Worker.builder().mode(mode).subWorkers(subWorkers())
+                .heapRingSize(1L << 20).waitStrategy(strategy);
+            // One sub worker in THREAD mode: pinned like the single-thread baseline (PROCESS children and pairs of
+            // sub workers are left to the operating system, as the baseline's pool is).
+            if (mode == WorkerMode.THREAD && subWorkers() == 1 && Placement.pinned())
+            {
+                Placement.pinBenchmarkThread();
+                builder.pinThreads(Placement.workerCpu());
+            }
+            worker = builder.build();
             noop = worker.register(args -> { });
             cell = worker.sharedTensor(DataType.INT64, 1);
             branches = new Tensor[FAN_OUT];
@@ -115,33 +123,58 @@ public class ThroughputBenchmark
         }
     }
 
-    /** The baseline executors. */
+    /** The single-thread executor of the baselines, pinned as the engine with one sub worker is. */
     @State(Scope.Benchmark)
     public static class Baseline
     {
         ExecutorService single;
-        ExecutorService pair;
         final Runnable noop = () -> { };
         final CompletableFuture<?>[] futures = new CompletableFuture<?>[TASKS];
         final CompletableFuture<?>[] fan = new CompletableFuture<?>[FAN_OUT];
 
         /**
-         * Start the executors.
+         * Start the executor.
          */
         @Setup(Level.Trial)
         public void start()
         {
-            single = Executors.newSingleThreadExecutor();
-            pair = Executors.newFixedThreadPool(2);
+            Placement.pinBenchmarkThread();
+            single = Executors.newSingleThreadExecutor(Placement.workerThreads());
         }
 
         /**
-         * Stop the executors.
+         * Stop the executor.
          */
         @TearDown(Level.Trial)
         public void stop()
         {
             single.shutdownNow();
+        }
+    }
+
+    /** The pool of two of the group baseline, left to the operating system like the engine's two sub workers. */
+    @State(Scope.Benchmark)
+    public static class PairBaseline
+    {
+        ExecutorService pair;
+        final Runnable noop = () -> { };
+        final CompletableFuture<?>[] futures = new CompletableFuture<?>[TASKS];
+
+        /**
+         * Start the pool.
+         */
+        @Setup(Level.Trial)
+        public void start()
+        {
+            pair = Executors.newFixedThreadPool(2);
+        }
+
+        /**
+         * Stop the pool.
+         */
+        @TearDown(Level.Trial)
+        public void stop()
+        {
             pair.shutdownNow();
         }
     }
@@ -276,7 +309,7 @@ public class ThroughputBenchmark
      */
     @Benchmark
     @OperationsPerInvocation(TASKS)
-    public void completableFutureGroup(final Baseline baseline)
+    public void completableFutureGroup(final PairBaseline baseline)
     {
         for (int i = 0; i < TASKS; i++)
         {

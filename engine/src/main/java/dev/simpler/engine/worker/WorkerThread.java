@@ -1,9 +1,13 @@
 package dev.simpler.engine.worker;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
 import org.agrona.collections.IntArrayList;
 
 import com.lmax.disruptor.Sequence;
 
+import dev.simpler.engine.CpuAffinity;
 import dev.simpler.engine.idle.Waiter;
 import dev.simpler.engine.idle.WakeCondition;
 import dev.simpler.engine.scheduler.ReadyQueue;
@@ -23,6 +27,7 @@ public final class WorkerThread implements Runnable
     private static final int STAGED_CHECK_MASK = 31;
     /** How often an idle worker reads the staged count, at most. */
     private static final long STAGED_READ_INTERVAL_NS = 4_000L;
+    private static final long PIN_TIMEOUT_MS = 10_000L;
 
     private final String name;
     private final ReadyQueue queue;
@@ -39,6 +44,10 @@ public final class WorkerThread implements Runnable
     private long claimed;
     private TaskSlot groupSlot;
     private Thread thread;
+    /** The CPU the thread pins itself to before it takes work, or -1. */
+    private int cpu = -1;
+    private final CountDownLatch pinned = new CountDownLatch(1);
+    private volatile RuntimeException pinFailure;
 
     /**
      * A worker.
@@ -100,9 +109,21 @@ public final class WorkerThread implements Runnable
     }
 
     /**
-     * Start the thread.
+     * Have the thread pin itself to a CPU when it starts, before it takes any work.
+     *
+     * @param cpuNumber a CPU the process may run on.
+     */
+    public void pinTo(final int cpuNumber)
+    {
+        CpuAffinity.checkAllowed(cpuNumber);
+        cpu = cpuNumber;
+    }
+
+    /**
+     * Start the thread; when it is to be pinned, return once it is.
      *
      * @param threadName name of the Java thread.
+     * @throws IllegalStateException when the thread could not be pinned.
      */
     public void start(final String threadName)
     {
@@ -110,6 +131,31 @@ public final class WorkerThread implements Runnable
         thread.setDaemon(true);
         waiter.bind(thread);
         thread.start();
+        if (cpu >= 0)
+        {
+            awaitPinned(threadName);
+        }
+    }
+
+    private void awaitPinned(final String threadName)
+    {
+        try
+        {
+            if (!pinned.await(PIN_TIMEOUT_MS, TimeUnit.MILLISECONDS))
+            {
+                throw new IllegalStateException("thread " + threadName + " did not pin itself to CPU " + cpu
+                    + " within " + PIN_TIMEOUT_MS + " ms");
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while thread " + threadName + " pinned itself", ex);
+        }
+        if (pinFailure != null)
+        {
+            throw pinFailure;
+        }
     }
 
     /**
@@ -146,6 +192,19 @@ public final class WorkerThread implements Runnable
     @Override
     public void run()
     {
+        if (cpu >= 0)
+        {
+            try
+            {
+                CpuAffinity.pinCurrentThread(cpu);
+            }
+            catch (final RuntimeException ex)
+            {
+                pinFailure = ex;
+                running = false;
+            }
+            pinned.countDown();
+        }
         while (running)
         {
             claimed = queue.claim(sequence);
