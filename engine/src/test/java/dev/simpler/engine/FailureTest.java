@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -191,6 +192,61 @@ class FailureTest
             assertEquals(1, ex.failedTasks());
             assertTrue(Pattern.compile("(?i)skipped\\D{0,20}3\\b|\\b3\\D{0,20}skipped").matcher(ex.getMessage()).find(),
                 "message says how many were skipped: " + ex.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(WaitStrategy.class)
+    @Timeout(value = 30, threadMode = SEPARATE_THREAD)
+    void aFailureInsideALongChainSkipsExactlyTheRestOfIt(final WaitStrategy strategy)
+    {
+        // Long enough to be staged and published in batches, whose plain links a worker completes in order
+        // without reading them: the failure must still reach the next task and everything after it.
+        final int length = 1000;
+        final int failing = 333;
+        try (Worker worker = start(builder(WorkerMode.THREAD).subWorkers(1).waitStrategy(strategy)))
+        {
+            final AtomicInteger ran = new AtomicInteger();
+            final AtomicInteger outOfOrder = new AtomicInteger();
+            final int step = worker.register(args ->
+            {
+                final int index = (int)args.scalar(0);
+                if (ran.getAndIncrement() != index)
+                {
+                    outOfOrder.incrementAndGet();
+                }
+                if (index == failing)
+                {
+                    throw new IllegalStateException("step " + index + " fails");
+                }
+            });
+            final Tensor cell = worker.sharedTensor(DataType.INT64, 1);
+
+            for (int round = 0; round < 3; round++)
+            {
+                ran.set(0);
+                final TaskFailedException ex = assertThrows(TaskFailedException.class, () -> worker.run((orch, x) ->
+                {
+                    for (int i = 0; i < length; i++)
+                    {
+                        orch.submitSub(step, new TaskArgs().inout(cell).addScalar(i));
+                    }
+                }, null));
+                assertEquals(failing + 1, ran.get(), "steps that ran, round " + round);
+                assertEquals(0, outOfOrder.get(), "steps that ran out of order, round " + round);
+                assertEquals(1, ex.failedTasks(), ex.getMessage());
+                assertEquals(length - failing - 1, ex.skippedTasks(), ex.getMessage());
+            }
+            // The slots the skipped steps held run a clean chain again.
+            ran.set(0);
+            worker.run((orch, x) ->
+            {
+                for (int i = 0; i < failing; i++)
+                {
+                    orch.submitSub(step, new TaskArgs().inout(cell).addScalar(i));
+                }
+            }, null);
+            assertEquals(failing, ran.get(), "steps of the clean chain");
         }
     }
 
