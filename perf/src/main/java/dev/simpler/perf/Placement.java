@@ -1,7 +1,8 @@
 package dev.simpler.perf;
 
 import java.util.BitSet;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 
 import dev.simpler.engine.CpuAffinity;
 
@@ -10,8 +11,8 @@ import dev.simpler.engine.CpuAffinity;
  * {@code CompletableFuture} submitter) on the first CPU the process may use, and the one thread that runs the tasks
  * (the engine's sub worker, the baseline's executor thread) on the next. Left to the operating system, the two
  * threads land on either CPU at random for a fork's whole life; on a machine whose CPUs are not alike (virtual
- * CPUs on shared cores) that alone moved the THREAD chain by a third between forks of the same build. Pinned, each
- * engine and its baseline get the same placement, fork after fork. {@code -Dsimpler.perf.pin=false} leaves both
+ * CPUs on shared cores) the placement alone moved the THREAD chain by a third (perf/README.md section 7). Pinned,
+ * each engine and its baseline get the same placement, fork after fork. {@code -Dsimpler.perf.pin=false} leaves both
  * threads to the operating system.
  */
 final class Placement
@@ -54,19 +55,28 @@ final class Placement
     }
 
     /**
-     * Threads for a single-thread executor, pinned to {@link #workerCpu()} when {@link #pinned()}.
+     * Pin the thread of a single-thread executor to {@link #workerCpu()} when {@link #pinned()}, and wait until it
+     * is: a failure to pin fails the caller (the benchmark's setup) instead of the executor's thread.
      *
-     * @return the factory.
+     * @param single the executor.
      */
-    static ThreadFactory workerThreads()
+    static void pinExecutorThread(final ExecutorService single)
     {
-        return task -> new Thread(() ->
+        if (pinned())
         {
-            if (pinned())
+            try
             {
-                CpuAffinity.pinCurrentThread(workerCpu());
+                single.submit(() -> CpuAffinity.pinCurrentThread(workerCpu())).get();
             }
-            task.run();
-        }, "baseline-worker");
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while pinning the executor's thread", ex);
+            }
+            catch (final ExecutionException ex)
+            {
+                throw new IllegalStateException("could not pin the executor's thread: " + ex.getCause(), ex);
+            }
+        }
     }
 }

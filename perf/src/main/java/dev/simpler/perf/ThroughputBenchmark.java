@@ -139,7 +139,8 @@ public class ThroughputBenchmark
         public void start()
         {
             Placement.pinBenchmarkThread();
-            single = Executors.newSingleThreadExecutor(Placement.workerThreads());
+            single = Executors.newSingleThreadExecutor();
+            Placement.pinExecutorThread(single);
         }
 
         /**
