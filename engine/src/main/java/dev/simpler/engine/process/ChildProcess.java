@@ -75,6 +75,10 @@ final class ChildProcess
     private int resumeState = IDLE;
     private String deathReason;
     private int liveSiblings;
+    /** When this child's last task finished ({@link System#nanoTime()}), or {@link Long#MIN_VALUE} before any. */
+    private long lastFinish = Long.MIN_VALUE;
+    /** Whether this idle child may claim waiting work: set by the driver before each step. */
+    private boolean mayClaim = true;
 
     ChildProcess(
         final String name,
@@ -119,6 +123,36 @@ final class ChildProcess
     boolean isDead()
     {
         return state == DEAD;
+    }
+
+    /**
+     * Whether the child waits for work.
+     *
+     * @return true in state IDLE.
+     */
+    boolean isIdle()
+    {
+        return state == IDLE;
+    }
+
+    /**
+     * Let this idle child claim waiting work or not: the driver leaves it to an idle sibling that finished later.
+     *
+     * @param allowed whether it may claim on its next step.
+     */
+    void mayClaim(final boolean allowed)
+    {
+        mayClaim = allowed;
+    }
+
+    /**
+     * When this child's last task finished: an idle child that finished later is offered waiting work first.
+     *
+     * @return the {@link System#nanoTime()} of that finish, or {@link Long#MIN_VALUE} before any.
+     */
+    long lastFinish()
+    {
+        return lastFinish;
     }
 
     /**
@@ -221,7 +255,7 @@ final class ChildProcess
                 // Claim only when a task is waiting: an idle child sitting on a claim would take the next task
                 // even when the child that just finished it (still spinning, caches warm) could run it at once,
                 // and a chain would alternate between children that have gone to sleep meanwhile.
-                if (!queue.hasUnclaimedWork())
+                if (!mayClaim || !queue.hasUnclaimedWork())
                 {
                     return 0;
                 }
@@ -662,6 +696,9 @@ final class ChildProcess
         {
             state = IDLE;
         }
+        lastFinish = System.nanoTime();
+        // No idle sibling finished later: this child takes what its finish releases, in this same call.
+        mayClaim = true;
         scheduler.memberFinished(finished, scratch);
     }
 

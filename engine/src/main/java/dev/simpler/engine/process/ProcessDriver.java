@@ -231,6 +231,10 @@ public final class ProcessDriver implements Runnable, RunAssist
         {
             if (!child.isDead())
             {
+                if (child.isIdle())
+                {
+                    child.mayClaim(!warmerIdleSibling(child));
+                }
                 work += step(child);
                 anyInFlight |= child.hasTaskInFlight() || child.isStarting();
             }
@@ -257,6 +261,24 @@ public final class ProcessDriver implements Runnable, RunAssist
             }
         }
         return work;
+    }
+
+    /**
+     * Whether another live, idle child of the same queue finished a task after this one: waiting work is left to it,
+     * the child still awake with the data in its caches, so that a chain stays on one child whichever thread
+     * drives and whenever the next step is published (also between two children's turns in one cycle).
+     */
+    private boolean warmerIdleSibling(final ChildProcess child)
+    {
+        for (final ChildProcess other : children)
+        {
+            if (other != child && other.queue() == child.queue() && !other.isDead() && other.isIdle()
+                && other.lastFinish() > child.lastFinish())
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int liveChildrenOf(final ReadyQueue queue)
