@@ -200,8 +200,8 @@ class FailureTest
     @Timeout(value = 30, threadMode = SEPARATE_THREAD)
     void aFailureInsideALongChainSkipsExactlyTheRestOfIt(final WaitStrategy strategy)
     {
-        // Long enough to be staged and published in batches, whose plain links a worker completes in order
-        // without reading them: the failure must still reach the next task and everything after it.
+        // Long enough to be staged and published in batches, each step handed from the worker that ran its producer
+        // to itself: the failure must still reach the next step and everything after it.
         final int length = 1000;
         final int failing = 333;
         try (Worker worker = start(builder(WorkerMode.THREAD).subWorkers(1).waitStrategy(strategy)))

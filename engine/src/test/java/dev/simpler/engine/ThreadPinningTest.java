@@ -36,8 +36,7 @@ class ThreadPinningTest
         final int first = allowed.nextSetBit(0);
         final int last = allowed.length() - 1;
         final Map<String, String> seen = new ConcurrentHashMap<>();
-        try (Worker worker = start(builder(WorkerMode.THREAD).subWorkers(2).waitStrategy(WaitStrategy.BUSY_SPIN)
-            .pinThreads(first, last)))
+        try (Worker worker = start(builder(WorkerMode.THREAD).subWorkers(2).pinThreads(first, last)))
         {
             final int probe = worker.register(args ->
                 seen.put(Thread.currentThread().getName(), allowedList() + " on " + runningOn()));

@@ -111,11 +111,10 @@ public final class WorkerThread implements Runnable
     /**
      * Have the thread pin itself to a CPU when it starts, before it takes any work.
      *
-     * @param cpuNumber a CPU the process may run on.
+     * @param cpuNumber a CPU the process may run on (checked by the builder, and again when the thread pins).
      */
     public void pinTo(final int cpuNumber)
     {
-        CpuAffinity.checkAllowed(cpuNumber);
         cpu = cpuNumber;
     }
 
