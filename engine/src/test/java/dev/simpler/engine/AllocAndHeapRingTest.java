@@ -18,8 +18,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -413,6 +416,77 @@ class AllocAndHeapRingTest
                 orch.submitSub(touch, new TaskArgs().inout(again));
             }, null);
         }
+    }
+
+    /**
+     * A sub worker hands its completions back in groups, and a busy one fills its group slowly; an orchestrating
+     * thread waiting for heap space must still get the completion it waits for while that worker goes on running
+     * other tasks, not only when the group is full or the worker runs out of work.
+     */
+    @Test
+    @Timeout(value = 30, threadMode = SEPARATE_THREAD)
+    void aWaitForHeapSpaceGetsTheCompletionABusyWorkerHolds() throws InterruptedException
+    {
+        final int slowTasks = 70;
+        final Semaphore gate = new Semaphore(0);
+        final AtomicInteger finished = new AtomicInteger();
+        final AtomicInteger finishedWhenSpaceCame = new AtomicInteger(-1);
+        final AtomicBoolean stop = new AtomicBoolean();
+        // Lets the slow tasks through one every 5 ms, so the worker stays busy for about 350 ms.
+        final Thread pacer = new Thread(() ->
+        {
+            while (!stop.get() && finished.get() < slowTasks)
+            {
+                LockSupport.parkNanos(5_000_000L);
+                gate.release();
+            }
+        }, "pacer");
+        try (Worker worker = start(builder(WorkerMode.THREAD).subWorkers(1)))
+        {
+            final CountDownLatch slowTasksQueued = new CountDownLatch(1);
+            final int touch = worker.register(Kernels.TOUCH);
+            // Finishes only once the slow tasks are queued behind it, so its worker does not go idle after it (an
+            // idle worker hands back what it holds).
+            final int touchWhenQueued = worker.register(args ->
+            {
+                await(slowTasksQueued);
+                Kernels.TOUCH.call(args);
+            });
+            final int slow = worker.register(args ->
+            {
+                gate.acquireUninterruptibly();
+                finished.incrementAndGet();
+            });
+            pacer.start();
+            worker.run((orch, ignored) ->
+            {
+                // The first takes most of the ring of its scope depth, in a scope that ends at once; the last, at
+                // the same depth, needs that space back, so it waits for the first to retire while the worker is
+                // busy with the slow tasks.
+                try (Scope first = orch.scope())
+                {
+                    orch.submitSub(touchWhenQueued, new TaskArgs().output(Tensor.of(0, DataType.UINT8, 700 * KIB)));
+                }
+                for (int i = 0; i < slowTasks; i++)
+                {
+                    orch.submitSub(slow, new TaskArgs());
+                }
+                slowTasksQueued.countDown();
+                try (Scope last = orch.scope())
+                {
+                    orch.submitSub(touch, new TaskArgs().output(Tensor.of(0, DataType.UINT8, 700 * KIB)));
+                    finishedWhenSpaceCame.set(finished.get());
+                }
+            }, null);
+        }
+        finally
+        {
+            stop.set(true);
+            pacer.join();
+        }
+        assertEquals(slowTasks, finished.get());
+        assertTrue(finishedWhenSpaceCame.get() <= 8, "the heap space came back only after "
+            + finishedWhenSpaceCame.get() + " of the " + slowTasks + " slow tasks had finished");
     }
 
     static void assertExhaustionMessage(final RuntimeException failure, final int ring, final long requested)

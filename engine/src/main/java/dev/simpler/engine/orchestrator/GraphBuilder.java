@@ -40,7 +40,8 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     public static final int HEAP_RING_COUNT = 4;
 
     private static final long MISSING = -1;
-    private static final int COMPLETION_CHECK_MASK = 15;
+    // Completions are looked for once per group a worker hands back at most.
+    private static final int COMPLETION_CHECK_MASK = Scheduler.COMPLETION_GROUP - 1;
     // Submits in a row, with no wait between, after which tasks are staged and published in batches.
     private static final int STAGE_AFTER = 64;
     // Staged tasks published together.
@@ -53,6 +54,11 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private static final long PACE_STALL_NS = 50_000_000L;
     private static final long ASSISTED_PARK_NS = 20_000L;
     private static final long MAX_ASSISTED_PARK_NS = 1_000_000L;
+    /**
+     * A wait with no progress for this long asks the workers to hand completions back one by one
+     * ({@link Scheduler#wantCompletions}); a stream of short tasks hands back a full group well before.
+     */
+    private static final long WANT_COMPLETIONS_AFTER_NS = 50_000L;
 
     private final Scheduler scheduler;
     private final HeapRing[] heapRings;
@@ -73,6 +79,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private int submitCount;
     private long waitingSince;
     private int streak;
+    private boolean wantingCompletions;
     private volatile boolean stopping;
 
     /**
@@ -157,6 +164,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         }
         finally
         {
+            stopWaiting();
             owner = null;
             assist.endRun();
         }
@@ -439,21 +447,28 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         final int wanted = Math.max(1, scheduler.slots().capacity() >> PACE_REFILL_SHIFT);
         long deadline = System.nanoTime() + PACE_STALL_NS;
         resetWait();
-        while (scheduler.freeSlots() < wanted && mostLiveSlotsInFlight())
+        try
         {
-            if (makeProgress() > 0)
+            while (scheduler.freeSlots() < wanted && mostLiveSlotsInFlight())
             {
-                deadline = System.nanoTime() + PACE_STALL_NS;
-                resetWait();
-                continue;
+                if (makeProgress() > 0)
+                {
+                    deadline = System.nanoTime() + PACE_STALL_NS;
+                    resetWait();
+                    continue;
+                }
+                checkNotStopping();
+                final long remaining = deadline - System.nanoTime();
+                if (remaining <= 0)
+                {
+                    return;
+                }
+                idle(remaining);
             }
-            checkNotStopping();
-            final long remaining = deadline - System.nanoTime();
-            if (remaining <= 0)
-            {
-                return;
-            }
-            idle(remaining);
+        }
+        finally
+        {
+            stopWaiting();
         }
     }
 
@@ -513,29 +528,36 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         long lastFree = ring.freeBytes();
         long deadline = System.nanoTime() + allocTimeoutNs;
         resetWait();
-        while ((slabId = ring.tryAllocate(bytes)) < 0)
+        try
         {
-            if (makeProgress() > 0)
+            while ((slabId = ring.tryAllocate(bytes)) < 0)
             {
-                final long free = ring.freeBytes();
-                if (free > lastFree)
+                if (makeProgress() > 0)
                 {
-                    deadline = System.nanoTime() + allocTimeoutNs;
-                    resetWait();
+                    final long free = ring.freeBytes();
+                    if (free > lastFree)
+                    {
+                        deadline = System.nanoTime() + allocTimeoutNs;
+                        resetWait();
+                    }
+                    lastFree = free;
+                    continue;
                 }
-                lastFree = free;
-                continue;
+                checkNotStopping();
+                final long remaining = deadline - System.nanoTime();
+                if (remaining <= 0)
+                {
+                    throw new IllegalStateException(ring.describe("could not fit", bytes) + " after waiting "
+                        + Duration.ofNanos(allocTimeoutNs).toMillis() + " ms without reclamation (allocTimeout); "
+                        + "the live slabs belong to tasks whose scope is still open or that have not completed: "
+                        + "close scopes earlier or raise heapRingSize");
+                }
+                idle(remaining);
             }
-            checkNotStopping();
-            final long remaining = deadline - System.nanoTime();
-            if (remaining <= 0)
-            {
-                throw new IllegalStateException(ring.describe("could not fit", bytes) + " after waiting "
-                    + Duration.ofNanos(allocTimeoutNs).toMillis() + " ms without reclamation (allocTimeout); "
-                    + "the live slabs belong to tasks whose scope is still open or that have not completed: "
-                    + "close scopes earlier or raise heapRingSize");
-            }
-            idle(remaining);
+        }
+        finally
+        {
+            stopWaiting();
         }
         return slabId;
     }
@@ -554,21 +576,40 @@ public final class GraphBuilder implements Orchestrator, RetireListener
 
     private void idle(final long maxParkNs)
     {
+        final long now = System.nanoTime();
+        if (waitingSince == 0)
+        {
+            waitingSince = now;
+        }
+        final long waited = now - waitingSince;
+        if (!wantingCompletions && waited >= WANT_COMPLETIONS_AFTER_NS)
+        {
+            // Nothing came back for a while: the workers may be holding completions in groups that fill slowly
+            // (long tasks); have them hand each back as it happens until this wait ends.
+            wantingCompletions = true;
+            scheduler.wantCompletions(true);
+        }
         long parkNs = maxParkNs;
         if (assist.needsAssist())
         {
             // Work in flight moves only when this thread assists, so its parks stay short; the longer nothing
             // moved, the longer they get (a sixteenth of the wait so far), so that waiting for a long task costs
             // little CPU and at most about 6 % more time.
-            final long now = System.nanoTime();
-            if (waitingSince == 0)
-            {
-                waitingSince = now;
-            }
-            final long scaled = (now - waitingSince) >> 4;
-            parkNs = Math.min(maxParkNs, Math.min(MAX_ASSISTED_PARK_NS, Math.max(ASSISTED_PARK_NS, scaled)));
+            parkNs = Math.min(maxParkNs, Math.min(MAX_ASSISTED_PARK_NS, Math.max(ASSISTED_PARK_NS, waited >> 4)));
         }
         waiter.idle(completionArrived, parkNs);
+    }
+
+    /**
+     * The orchestrating thread stopped waiting: workers go back to handing completions back in full groups.
+     */
+    private void stopWaiting()
+    {
+        if (wantingCompletions)
+        {
+            wantingCompletions = false;
+            scheduler.wantCompletions(false);
+        }
     }
 
     private void publishStaged()

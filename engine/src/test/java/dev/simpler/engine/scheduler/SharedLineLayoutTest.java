@@ -63,6 +63,12 @@ class SharedLineLayoutTest
     }
 
     @Test
+    void theFlagWorkersReadAfterEveryTaskSharesNoLineWithAnyOtherSchedulerField() throws ReflectiveOperationException
+    {
+        assertApart(Scheduler.class, Set.of("completionsWanted", "fillDemand"));
+    }
+
+    @Test
     void theSlotLookupSharesNoLineWithTheFreeList() throws ReflectiveOperationException
     {
         final List<Field> shared = new ArrayList<>();
