@@ -432,9 +432,19 @@ class AllocAndHeapRingTest
         final AtomicInteger finished = new AtomicInteger();
         final AtomicInteger finishedWhenSpaceCame = new AtomicInteger(-1);
         final AtomicBoolean stop = new AtomicBoolean();
-        // Lets the slow tasks through one every 5 ms, so the worker stays busy for about 350 ms.
+        final CountDownLatch slowTasksQueued = new CountDownLatch(1);
+        // Once the slow tasks are queued, lets them through one every 5 ms, so the worker stays busy for about
+        // 350 ms.
         final Thread pacer = new Thread(() ->
         {
+            try
+            {
+                await(slowTasksQueued);
+            }
+            catch (final InterruptedException ex)
+            {
+                return;
+            }
             while (!stop.get() && finished.get() < slowTasks)
             {
                 LockSupport.parkNanos(5_000_000L);
@@ -443,7 +453,6 @@ class AllocAndHeapRingTest
         }, "pacer");
         try (Worker worker = start(builder(WorkerMode.THREAD).subWorkers(1)))
         {
-            final CountDownLatch slowTasksQueued = new CountDownLatch(1);
             final int touch = worker.register(Kernels.TOUCH);
             // Finishes only once the slow tasks are queued behind it, so its worker does not go idle after it (an
             // idle worker hands back what it holds).
@@ -482,6 +491,7 @@ class AllocAndHeapRingTest
         finally
         {
             stop.set(true);
+            slowTasksQueued.countDown();
             pacer.join();
         }
         assertEquals(slowTasks, finished.get());
