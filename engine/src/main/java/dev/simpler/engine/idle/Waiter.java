@@ -35,6 +35,14 @@ abstract class WaiterPadding extends WaiterSharedFields
     private long p06;
     private long p07;
     private long p08;
+    private long p09;
+    private long p10;
+    private long p11;
+    private long p12;
+    private long p13;
+    private long p14;
+    private long p15;
+    private long p16;
 
     WaiterPadding(final boolean busySpin)
     {

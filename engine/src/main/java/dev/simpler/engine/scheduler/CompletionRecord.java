@@ -11,8 +11,10 @@ package dev.simpler.engine.scheduler;
  */
 final class CompletionRecord
 {
-    /** Ints of padding at each end: a cache line. */
-    private static final int PADDING = 16;
+    /**
+     * Ints of padding at each end: two cache lines, the pair the adjacent-line prefetcher fetches together.
+     */
+    private static final int PADDING = 32;
     /** How many entries the group holds; 0 when only the slot itself completed, outcome in the slot. */
     static final int COUNT = PADDING;
     /** The next slot number in the completion stack, or -1. */

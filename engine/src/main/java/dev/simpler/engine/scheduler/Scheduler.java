@@ -23,6 +23,14 @@ abstract class SchedulerLeadPadding
     private long o06;
     private long o07;
     private long o08;
+    private long o09;
+    private long o10;
+    private long o11;
+    private long o12;
+    private long o13;
+    private long o14;
+    private long o15;
+    private long o16;
 }
 
 /**
@@ -58,6 +66,14 @@ abstract class SchedulerSharedPadding extends SchedulerSharedFields
     private long p06;
     private long p07;
     private long p08;
+    private long p09;
+    private long p10;
+    private long p11;
+    private long p12;
+    private long p13;
+    private long p14;
+    private long p15;
+    private long p16;
 
     SchedulerSharedPadding(final SlotTable slots, final ReadyQueue subQueue, final ReadyQueue nextLevelQueue)
     {
@@ -94,6 +110,14 @@ abstract class SchedulerCountersPadding extends SchedulerCounters
     private long q06;
     private long q07;
     private long q08;
+    private long q09;
+    private long q10;
+    private long q11;
+    private long q12;
+    private long q13;
+    private long q14;
+    private long q15;
+    private long q16;
 
     SchedulerCountersPadding(final SlotTable slots, final ReadyQueue subQueue, final ReadyQueue nextLevelQueue)
     {
@@ -133,6 +157,14 @@ abstract class SchedulerDemandPadding extends SchedulerDemand
     private long r06;
     private long r07;
     private long r08;
+    private long r09;
+    private long r10;
+    private long r11;
+    private long r12;
+    private long r13;
+    private long r14;
+    private long r15;
+    private long r16;
 
     SchedulerDemandPadding(final SlotTable slots, final ReadyQueue subQueue, final ReadyQueue nextLevelQueue)
     {

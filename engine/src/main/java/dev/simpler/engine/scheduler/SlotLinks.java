@@ -17,8 +17,11 @@ package dev.simpler.engine.scheduler;
  */
 final class SlotLinks
 {
-    /** Ints of padding at each end of the array: a cache line. */
-    private static final int PADDING = 16;
+    /**
+     * Ints of padding at each end of the array: two cache lines, the pair the adjacent-line prefetcher fetches
+     * together.
+     */
+    private static final int PADDING = 32;
     /** Ints per slot. */
     private static final int INTS = 4;
 

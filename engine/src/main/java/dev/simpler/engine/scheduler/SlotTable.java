@@ -17,6 +17,14 @@ abstract class SlotTableLeadPadding
     private long o06;
     private long o07;
     private long o08;
+    private long o09;
+    private long o10;
+    private long o11;
+    private long o12;
+    private long o13;
+    private long o14;
+    private long o15;
+    private long o16;
 }
 
 /**
@@ -44,6 +52,14 @@ abstract class SlotTableChunksPadding extends SlotTableChunks
     private long p06;
     private long p07;
     private long p08;
+    private long p09;
+    private long p10;
+    private long p11;
+    private long p12;
+    private long p13;
+    private long p14;
+    private long p15;
+    private long p16;
 }
 
 /**
@@ -52,8 +68,11 @@ abstract class SlotTableChunksPadding extends SlotTableChunks
  */
 abstract class SlotTableFreeList extends SlotTableChunksPadding
 {
-    /** Ints of padding at each end of the free array: a cache line. */
-    static final int FREE_PADDING = 16;
+    /**
+     * Ints of padding at each end of the free array: two cache lines, the pair the adjacent-line prefetcher
+     * fetches together.
+     */
+    static final int FREE_PADDING = 32;
 
     int[] free = new int[2 * FREE_PADDING];
     int freeCount;
@@ -74,6 +93,14 @@ abstract class SlotTableFreeListPadding extends SlotTableFreeList
     private long q06;
     private long q07;
     private long q08;
+    private long q09;
+    private long q10;
+    private long q11;
+    private long q12;
+    private long q13;
+    private long q14;
+    private long q15;
+    private long q16;
 }
 
 /**

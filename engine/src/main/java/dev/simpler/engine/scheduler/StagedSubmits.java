@@ -19,6 +19,14 @@ abstract class StagedSubmitsTail
     private long p06;
     private long p07;
     private long p08;
+    private long p09;
+    private long p10;
+    private long p11;
+    private long p12;
+    private long p13;
+    private long p14;
+    private long p15;
+    private long p16;
     @SuppressWarnings("unused")
     volatile long tail;
 }
@@ -37,6 +45,14 @@ abstract class StagedSubmitsPadding extends StagedSubmitsTail
     private long q06;
     private long q07;
     private long q08;
+    private long q09;
+    private long q10;
+    private long q11;
+    private long q12;
+    private long q13;
+    private long q14;
+    private long q15;
+    private long q16;
 }
 
 /**

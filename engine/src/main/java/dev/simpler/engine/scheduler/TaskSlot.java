@@ -68,6 +68,14 @@ abstract class TaskSlotDescriptionPadding extends TaskSlotDescription
     private long p06;
     private long p07;
     private long p08;
+    private long p09;
+    private long p10;
+    private long p11;
+    private long p12;
+    private long p13;
+    private long p14;
+    private long p15;
+    private long p16;
 
     TaskSlotDescriptionPadding(final int index, final int[] links, final int link)
     {
@@ -121,6 +129,14 @@ abstract class TaskSlotLookAheadPadding extends TaskSlotLookAhead
     private long l06;
     private long l07;
     private long l08;
+    private long l09;
+    private long l10;
+    private long l11;
+    private long l12;
+    private long l13;
+    private long l14;
+    private long l15;
+    private long l16;
 
     TaskSlotLookAheadPadding(final int index, final int[] links, final int link)
     {
@@ -187,6 +203,14 @@ abstract class TaskSlotSharedPadding extends TaskSlotShared
     private long q06;
     private long q07;
     private long q08;
+    private long q09;
+    private long q10;
+    private long q11;
+    private long q12;
+    private long q13;
+    private long q14;
+    private long q15;
+    private long q16;
 
     TaskSlotSharedPadding(final int index, final int[] links, final int link)
     {
@@ -250,6 +274,14 @@ abstract class TaskSlotOwnedPadding extends TaskSlotOwned
     private long r06;
     private long r07;
     private long r08;
+    private long r09;
+    private long r10;
+    private long r11;
+    private long r12;
+    private long r13;
+    private long r14;
+    private long r15;
+    private long r16;
 
     TaskSlotOwnedPadding(final int index, final int[] links, final int link)
     {
@@ -277,7 +309,10 @@ abstract class TaskSlotOwnedPadding extends TaskSlotOwned
  *   <li>the orchestrating thread's own line holds the retirement bookkeeping (producers, references, written
  *       addresses, slab, scope) and its copies of what it told the workers.</li>
  * </ul>
- * Consumers are guarded by the slot's spin lock while one can still be wired: the orchestrating thread appends
+ * The groups are 128 bytes apart, not 64: the adjacent-line prefetcher fetches lines in pairs, and with one line
+ * between them a worker reading its line took the orchestrating thread's neighbouring line away from it.
+ *
+ * <p>Consumers are guarded by the slot's spin lock while one can still be wired: the orchestrating thread appends
  * under it, and the worker that completes the task marks it complete under it. Once the task is the last writer
  * of nothing and its batch is published, no consumer can be wired any more, and the worker completes it without
  * the lock. A task sealed before any of its producers was published counts nothing when it has one producer (only
