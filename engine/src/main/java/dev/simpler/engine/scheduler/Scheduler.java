@@ -210,9 +210,9 @@ public final class Scheduler extends SchedulerDemandPadding
     /**
      * Completions a worker thread hands back together, at most. Each hand-back moves the completion stack's head
      * and the group's record between cores, and the orchestrating thread looks for completions once per this many
-     * submits: with the cores far apart, groups of 64 ran a chain 9-17 % faster than groups of 16 (32: 12 %, 128:
-     * no better than 64). A waiting orchestrating thread does not wait for a group to fill
-     * ({@link #wantCompletions}).
+     * submits: with the cores far apart, groups of 64 ran a chain about 10 % faster than groups of 16
+     * (perf/README.md section 8; 128 were no better than 64). A waiting orchestrating thread does not wait for a
+     * group to fill ({@link #wantCompletions}).
      */
     public static final int COMPLETION_GROUP = 64;
 

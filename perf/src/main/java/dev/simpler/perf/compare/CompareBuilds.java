@@ -1,6 +1,7 @@
 package dev.simpler.perf.compare;
 
 import java.io.File;
+import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.MalformedURLException;
@@ -154,7 +155,7 @@ public final class CompareBuilds
         {
             throw new IllegalStateException("trial of " + build + " failed: " + ex.getCause(), ex.getCause());
         }
-        catch (final java.io.IOException ex)
+        catch (final IOException ex)
         {
             throw new IllegalStateException("could not close the class loader of " + build, ex);
         }
