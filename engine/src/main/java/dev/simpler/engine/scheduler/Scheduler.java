@@ -582,17 +582,14 @@ public final class Scheduler extends SchedulerDemandPadding
 
     /**
      * Tell the worker threads whether the orchestrating thread waits for completions: while it does, each hands
-     * back its group after every task instead of when the group is full. Written only when it changes.
+     * back its group after every task instead of when the group is full. Called only when it changes (the
+     * orchestrating thread keeps its own copy), so the workers' line is written twice per long wait at most.
      *
      * @param wanted true when the orchestrating thread starts waiting, false when it stops.
      */
     public void wantCompletions(final boolean wanted)
     {
-        final int value = wanted ? 1 : 0;
-        if (completionsWanted != value)
-        {
-            completionsWanted = value;
-        }
+        completionsWanted = wanted ? 1 : 0;
     }
 
     /**

@@ -57,19 +57,19 @@ public final class CompareBuilds
             switch (args[i])
             {
                 case "-rounds":
-                    rounds = Integer.parseInt(args[++i]);
+                    rounds = count(args, ++i);
                     break;
                 case "-warm":
-                    warmRuns = Integer.parseInt(args[++i]);
+                    warmRuns = count(args, ++i);
                     break;
                 case "-runs":
-                    runs = Integer.parseInt(args[++i]);
+                    runs = count(args, ++i);
                     break;
                 case "-shape":
-                    shape = args[++i];
+                    shape = value(args, ++i);
                     break;
                 case "-pin":
-                    pin = Boolean.parseBoolean(args[++i]);
+                    pin = Boolean.parseBoolean(value(args, ++i));
                     break;
                 default:
                     builds.add(args[i]);
@@ -158,6 +158,28 @@ public final class CompareBuilds
         catch (final IOException ex)
         {
             throw new IllegalStateException("could not close the class loader of " + build, ex);
+        }
+    }
+
+    private static String value(final String[] args, final int i)
+    {
+        if (i >= args.length)
+        {
+            throw new IllegalArgumentException("option " + args[i - 1] + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int count(final String[] args, final int i)
+    {
+        final String text = value(args, i);
+        try
+        {
+            return Integer.parseInt(text);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("option " + args[i - 1] + " needs a whole number: " + text, ex);
         }
     }
 

@@ -49,6 +49,18 @@ class CompareBuildsTest
         assertTrue(failure.getMessage().contains("no-such-build.jar"), failure.getMessage());
     }
 
+    @Test
+    void anOptionWithoutANumberIsNamed()
+    {
+        final IllegalArgumentException notANumber = assertThrows(IllegalArgumentException.class,
+            () -> CompareBuilds.main(new String[] {"-rounds", "many", "completableFuture"}));
+        assertTrue(notANumber.getMessage().contains("-rounds") && notANumber.getMessage().contains("many"),
+            notANumber.getMessage());
+        final IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+            () -> CompareBuilds.main(new String[] {"completableFuture", "-runs"}));
+        assertTrue(missing.getMessage().contains("-runs needs a value"), missing.getMessage());
+    }
+
     private static String capture(final ThrowingRunnable body) throws Exception
     {
         final PrintStream original = System.out;
