@@ -1,13 +1,26 @@
 package dev.simpler.engine;
 
+import static dev.simpler.engine.config.Configuration.DEFAULT_ALLOC_TIMEOUT_MS;
+import static dev.simpler.engine.config.Configuration.DEFAULT_CHILD_START_TIMEOUT_MS;
+import static dev.simpler.engine.config.Configuration.DEFAULT_HEAP_RING_SIZE;
+import static dev.simpler.engine.config.Configuration.DEFAULT_READY_QUEUE_CAPACITY;
+import static dev.simpler.engine.config.Configuration.THREAD_STOP_TIMEOUT_MS;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+
 import com.lmax.disruptor.Sequence;
 
+import dev.simpler.engine.agent.AgentFaultHook;
+import dev.simpler.engine.agent.Agents;
+import dev.simpler.engine.agent.EngineErrors;
+import dev.simpler.engine.config.EngineContext;
 import dev.simpler.engine.idle.Waiter;
 import dev.simpler.engine.memory.HeapRing;
 import dev.simpler.engine.orchestrator.GraphBuilder;
@@ -22,7 +35,7 @@ import dev.simpler.engine.scheduler.SlotTable;
 import dev.simpler.engine.scheduler.TaskSlot;
 import dev.simpler.engine.worker.SubCallableRegistry;
 import dev.simpler.engine.worker.TaskExecutor;
-import dev.simpler.engine.worker.WorkerThread;
+import dev.simpler.engine.worker.WorkerAgent;
 import dev.simpler.mailbox.SharedMemoryFile;
 
 /**
@@ -39,7 +52,6 @@ public final class Worker implements IWorker, AutoCloseable
     private static final int STATE_NEW = 0;
     private static final int STATE_READY = 1;
     private static final int STATE_CLOSED = 2;
-    private static final long JOIN_TIMEOUT_MS = 5_000;
 
     private final Builder config;
     private final SubCallableRegistry subCallables = new SubCallableRegistry();
@@ -51,7 +63,9 @@ public final class Worker implements IWorker, AutoCloseable
 
     private final List<SharedMemoryFile> heapFiles = new ArrayList<>();
     private final List<IWorker> ownedWorkers = new ArrayList<>();
-    private final List<WorkerThread> threads = new ArrayList<>();
+    private final List<WorkerAgent> workerAgents = new ArrayList<>();
+    private final List<AgentRunner> workerRunners = new ArrayList<>();
+    private final EngineErrors errors;
     private final SharedRegions sharedRegions = new SharedRegions();
     private ProcessPool processPool;
     private GraphBuilder graph;
@@ -60,6 +74,7 @@ public final class Worker implements IWorker, AutoCloseable
     {
         this.config = config;
         this.id = id;
+        this.errors = new EngineErrors(id);
     }
 
     /**
@@ -226,7 +241,7 @@ public final class Worker implements IWorker, AutoCloseable
             stopAndRelease();
             for (final SharedMemoryFile file : sharedTensors)
             {
-                closeQuietly(file);
+                CloseHelper.quietClose(file);
             }
             sharedTensors.clear();
         }
@@ -337,6 +352,7 @@ public final class Worker implements IWorker, AutoCloseable
             rings[i] = new HeapRing(i, file.address(), config.heapRingSize);
         }
 
+        final EngineContext context = context();
         final SlotTable slots = new SlotTable();
         final ReadyQueue subQueue = new ReadyQueue(slots, config.readyQueueCapacity);
         final ReadyQueue nextQueue = new ReadyQueue(slots, config.readyQueueCapacity);
@@ -349,64 +365,71 @@ public final class Worker implements IWorker, AutoCloseable
             {
                 factories.add((WorkerFactory)spec);
             }
-            processPool = new ProcessPool(id, config.subWorkers, factories, subQueue, nextQueue, scheduler,
-                subCallables, sharedRegions, config.childJvmOptions, config.waitStrategy, config.childStartTimeout);
+            processPool = new ProcessPool(context, factories, subQueue, nextQueue, scheduler, subCallables,
+                sharedRegions);
             validator = processPool.validator();
         }
         else
         {
             validator = TaskValidator.ACCEPT_ALL;
-            startThreads(subQueue, nextQueue, scheduler);
+            buildWorkerAgents(context, subQueue, nextQueue, scheduler);
         }
         final TaskValidator nextLevelValidator = config.level == 3
             ? TaskValidator.CHIP_ARGS.andThen(validator)
             : validator;
-        graph = new GraphBuilder(scheduler, rings, config.allocTimeout, config.subWorkers, config.nextLevel.size(),
-            validator, nextLevelValidator, new Waiter(config.waitStrategy),
-            processPool != null ? processPool.runAssist() : RunAssist.NONE);
+        graph = new GraphBuilder(context, scheduler, rings, validator, nextLevelValidator,
+            new Waiter(config.waitStrategy), processPool != null ? processPool.runAssist() : RunAssist.NONE);
         if (processPool != null)
         {
             processPool.start();
         }
         else
         {
-            for (final WorkerThread thread : threads)
+            for (final WorkerAgent agent : workerAgents)
             {
-                // "sub worker 0" runs on thread "simpler-w3-sub-0", "next-level worker 1" on "simpler-w3-next-1"
-                final String role = thread.name().replace("next-level", "next").replace(" worker ", "-");
-                thread.start("simpler-" + id + "-" + role);
+                workerRunners.add(Agents.start(Agents.withFaultHook(agent, agent.name(), config.faultHook),
+                    agent.waiter(), errors.handlerFor(agent.name()), agent.waiter()::bind));
+                agent.awaitPinned();
             }
         }
     }
 
-    private void startThreads(final ReadyQueue subQueue, final ReadyQueue nextQueue, final Scheduler scheduler)
+    private EngineContext context()
+    {
+        return new EngineContext(id, config.level, config.mode, config.subWorkers, config.nextLevel.size(),
+            config.heapRingSize, config.allocTimeout.toNanos(), config.waitStrategy, config.readyQueueCapacity,
+            config.childJvmOptions, config.childStartTimeout.toNanos(), config.pinCpus, errors, config.faultHook);
+    }
+
+    private void buildWorkerAgents(
+        final EngineContext context, final ReadyQueue subQueue, final ReadyQueue nextQueue, final Scheduler scheduler)
     {
         final List<IWorker> nextLevel = new ArrayList<>();
         for (final Object spec : config.nextLevel)
         {
             nextLevel.add(spec instanceof WorkerFactory ? build((WorkerFactory)spec) : (IWorker)spec);
         }
-        final List<WorkerThread> subThreads = new ArrayList<>();
+        final List<WorkerAgent> subAgents = new ArrayList<>();
         final TaskExecutor subExecutor = subCallables.inProcessExecutor();
         for (int i = 0; i < config.subWorkers; i++)
         {
-            subThreads.add(new WorkerThread("sub worker " + i, subQueue, scheduler, subExecutor,
-                new Waiter(config.waitStrategy), TaskSlot.KIND_SUB));
+            subAgents.add(new WorkerAgent("sub worker " + i, context.threadName("sub-" + i), subQueue, scheduler,
+                subExecutor, new Waiter(config.waitStrategy), TaskSlot.KIND_SUB));
         }
-        final List<WorkerThread> nextThreads = new ArrayList<>();
+        final List<WorkerAgent> nextAgents = new ArrayList<>();
         for (int i = 0; i < nextLevel.size(); i++)
         {
             final IWorker target = nextLevel.get(i);
-            nextThreads.add(new WorkerThread("next-level worker " + i, nextQueue, scheduler, target::run,
-                new Waiter(config.waitStrategy), TaskSlot.KIND_NEXT_LEVEL));
+            nextAgents.add(new WorkerAgent("next-level worker " + i, context.threadName("next-" + i), nextQueue,
+                scheduler, target::run, new Waiter(config.waitStrategy), TaskSlot.KIND_NEXT_LEVEL));
         }
-        connect(subQueue, subThreads);
-        connect(nextQueue, nextThreads);
-        threads.addAll(subThreads);
-        threads.addAll(nextThreads);
-        for (int i = 0; i < threads.size() && config.pinCpus.length > 0; i++)
+        connect(subQueue, subAgents);
+        connect(nextQueue, nextAgents);
+        workerAgents.addAll(subAgents);
+        workerAgents.addAll(nextAgents);
+        for (int i = 0; i < workerAgents.size() && config.pinCpus.length > 0; i++)
         {
-            threads.get(i).pinTo(config.pinCpus[i % config.pinCpus.length]);
+            workerAgents.get(i).pinTo(config.pinCpus[i % config.pinCpus.length]);
         }
     }
 
@@ -433,14 +456,14 @@ public final class Worker implements IWorker, AutoCloseable
         return built;
     }
 
-    private static void connect(final ReadyQueue queue, final List<WorkerThread> workers)
+    private static void connect(final ReadyQueue queue, final List<WorkerAgent> agents)
     {
-        final Sequence[] sequences = new Sequence[workers.size()];
-        final Waiter[] waiters = new Waiter[workers.size()];
-        for (int i = 0; i < workers.size(); i++)
+        final Sequence[] sequences = new Sequence[agents.size()];
+        final Waiter[] waiters = new Waiter[agents.size()];
+        for (int i = 0; i < agents.size(); i++)
         {
-            sequences[i] = workers.get(i).sequence();
-            waiters[i] = workers.get(i).waiter();
+            sequences[i] = agents.get(i).sequence();
+            waiters[i] = agents.get(i).waiter();
         }
         queue.consumers(sequences, waiters);
     }
@@ -449,37 +472,39 @@ public final class Worker implements IWorker, AutoCloseable
     {
         if (processPool != null)
         {
-            closeQuietly(processPool);
+            CloseHelper.quietClose(processPool);
             processPool = null;
         }
-        for (final WorkerThread thread : threads)
+        for (final WorkerAgent agent : workerAgents)
         {
-            thread.stop();
+            agent.stop();
         }
-        for (final WorkerThread thread : threads)
+        for (final AgentRunner runner : workerRunners)
         {
             try
             {
-                thread.join(JOIN_TIMEOUT_MS);
+                Agents.close(runner, THREAD_STOP_TIMEOUT_MS);
             }
-            catch (final InterruptedException ex)
+            catch (final IllegalStateException ex)
             {
-                Thread.currentThread().interrupt();
+                // A thread stuck in user code: a daemon, left behind rather than waited for without end.
+                System.err.println("simpler: Worker " + id + ": " + ex.getMessage());
             }
         }
-        threads.clear();
+        workerRunners.clear();
+        workerAgents.clear();
         for (int i = ownedWorkers.size() - 1; i >= 0; i--)
         {
             final IWorker owned = ownedWorkers.get(i);
             if (owned instanceof AutoCloseable)
             {
-                closeQuietly((AutoCloseable)owned);
+                CloseHelper.quietClose((AutoCloseable)owned);
             }
         }
         ownedWorkers.clear();
         for (int i = heapFiles.size() - 1; i >= 0; i--)
         {
-            closeQuietly(heapFiles.get(i));
+            CloseHelper.quietClose(heapFiles.get(i));
         }
         heapFiles.clear();
     }
@@ -487,23 +512,11 @@ public final class Worker implements IWorker, AutoCloseable
     private void awaitRunExit()
     {
         // A run in progress on another thread must leave before its heap rings are unmapped under it.
-        final long deadline = System.nanoTime() + JOIN_TIMEOUT_MS * 1_000_000L;
+        final long deadline = System.nanoTime() + THREAD_STOP_TIMEOUT_MS * 1_000_000L;
         while (runOwner.get() != null && runOwner.get() != Thread.currentThread() && System.nanoTime() < deadline)
         {
             Thread.onSpinWait();
             Thread.yield();
-        }
-    }
-
-    private static void closeQuietly(final AutoCloseable closeable)
-    {
-        try
-        {
-            closeable.close();
-        }
-        catch (final Exception ignore)
-        {
-            // Closing continues with the rest; one failing resource must not leak the others.
         }
     }
 
@@ -518,6 +531,10 @@ public final class Worker implements IWorker, AutoCloseable
     private void checkReady(final String operation)
     {
         checkNotClosed(operation);
+        if (errors.isBroken())
+        {
+            throw errors.brokenException(operation + " refused");
+        }
         if (state != STATE_READY)
         {
             throw new IllegalStateException(operation + " on Worker " + id + " before init()");
@@ -529,20 +546,19 @@ public final class Worker implements IWorker, AutoCloseable
      */
     public static final class Builder
     {
-        private static final long DEFAULT_HEAP_RING_SIZE = 64L << 20;
-        private static final int DEFAULT_READY_QUEUE_CAPACITY = 16384;
 
         private int level = 3;
         private WorkerMode mode = WorkerMode.THREAD;
         private int subWorkers;
         private final List<Object> nextLevel = new ArrayList<>();
         private long heapRingSize = DEFAULT_HEAP_RING_SIZE;
-        private Duration allocTimeout = Duration.ofSeconds(10);
+        private Duration allocTimeout = Duration.ofMillis(DEFAULT_ALLOC_TIMEOUT_MS);
         private WaitStrategy waitStrategy = WaitStrategy.BACKOFF;
         private int readyQueueCapacity = DEFAULT_READY_QUEUE_CAPACITY;
         private List<String> childJvmOptions = List.of();
-        private Duration childStartTimeout = Duration.ofSeconds(30);
+        private Duration childStartTimeout = Duration.ofMillis(DEFAULT_CHILD_START_TIMEOUT_MS);
         private int[] pinCpus = new int[0];
+        private AgentFaultHook faultHook;
 
         private Builder()
         {
@@ -736,6 +752,18 @@ public final class Worker implements IWorker, AutoCloseable
         }
 
         /**
+         * A test hook called before every duty cycle of the Worker's agents, to make one fail as an engine bug would.
+         *
+         * @param hook the hook.
+         * @return this.
+         */
+        Builder agentFaultHook(final AgentFaultHook hook)
+        {
+            this.faultHook = Objects.requireNonNull(hook, "hook");
+            return this;
+        }
+
+        /**
          * Build the Worker; call {@link Worker#init()} next.
          *
          * @return the Worker.
@@ -776,6 +804,7 @@ public final class Worker implements IWorker, AutoCloseable
             copy.childJvmOptions = childJvmOptions;
             copy.childStartTimeout = childStartTimeout;
             copy.pinCpus = pinCpus;
+            copy.faultHook = faultHook;
             return new Worker(copy, "w" + WorkerIds.next());
         }
     }

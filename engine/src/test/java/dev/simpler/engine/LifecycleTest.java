@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.simpler.mailbox.SharedMemoryFile;
@@ -312,6 +313,41 @@ class LifecycleTest
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(WaitStrategy.class)
+    @Timeout(value = 90, threadMode = SEPARATE_THREAD)
+    void aChildRunningATaskExitsWithinTwoSecondsOfItsEngineKilled(final WaitStrategy strategy) throws Exception
+    {
+        // The child is inside a callable of a minute, so neither its mailbox loop nor its doorbell sees the death.
+        final List<String> reported = new ArrayList<>();
+        final Process engine = startChildEngine(reported, KilledEngineMain.PROCESS_MID_TASK, strategy.name());
+        try
+        {
+            final long childPid = reported.stream().filter((l) -> l.startsWith(KilledEngineMain.CHILD))
+                .mapToLong((l) -> Long.parseLong(l.substring(KilledEngineMain.CHILD.length()))).findFirst()
+                .orElseThrow();
+            final ProcessHandle child = ProcessHandle.of(childPid).orElseThrow();
+            assertTrue(child.isAlive(), "the child runs its task");
+            engine.destroyForcibly();
+            assertTrue(engine.waitFor(20, TimeUnit.SECONDS), "engine did not die");
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (isRunning(childPid) && System.nanoTime() < deadline)
+            {
+                Thread.sleep(10);
+            }
+            if (isRunning(childPid))
+            {
+                child.destroyForcibly();
+                throw new AssertionError("the orphaned child " + childPid + " still runs 2 s after its engine died");
+            }
+        }
+        finally
+        {
+            kill(engine);
+            SharedMemoryFile.sweepStale();
+        }
+    }
+
     @Test
     @Timeout(value = 60, threadMode = SEPARATE_THREAD)
     void filesOfEngineWhoseProcessExitsNormallyAreRemoved() throws Exception
@@ -331,6 +367,24 @@ class LifecycleTest
         finally
         {
             kill(child);
+        }
+    }
+
+    /**
+     * Whether a process exists and is not a zombie (an orphan that exited may wait for its new parent to reap it).
+     */
+    private static boolean isRunning(final long pid) throws IOException
+    {
+        final java.nio.file.Path stat = Paths.get("/proc", Long.toString(pid), "stat");
+        try
+        {
+            final String line = Files.readString(stat);
+            // "pid (command) S ...": the state follows the command, which may itself hold spaces and parentheses.
+            return line.charAt(line.lastIndexOf(')') + 2) != 'Z';
+        }
+        catch (final java.nio.file.NoSuchFileException ex)
+        {
+            return false;
         }
     }
 

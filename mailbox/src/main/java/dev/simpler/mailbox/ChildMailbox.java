@@ -98,6 +98,15 @@ public final class ChildMailbox
     }
 
     /**
+     * Mark the task taken, before anything of it runs: a child that dies after this fails the task, one that dies
+     * before leaves it to another child.
+     */
+    public void take()
+    {
+        mailbox.taskTakenRelease(1);
+    }
+
+    /**
      * Finish the task successfully.
      */
     public void done()

@@ -28,7 +28,9 @@ package dev.simpler.mailbox;
  *  +---------------------------------------------------------------+
  *  |                      Child Status (i32)                       | 36
  *  +---------------------------------------------------------------+
- *  |                     Reserved (24 zero bytes)                 ...  40
+ *  |                       Task Taken (i32)                        | 40
+ *  +---------------------------------------------------------------+
+ *  |                     Reserved (20 zero bytes)                 ...  44
  *  +---------------------------------------------------------------+
  *  |              Args Blob or Error Message (4032 bytes)         ...  64
  * ...                                                              |
@@ -74,11 +76,18 @@ public final class MailboxDescriptor
     /** Offset of the i32 child status, an extension: one of the {@code CHILD_*} codes; release/acquire. */
     public static final int CHILD_STATUS_OFFSET = 36;
 
+    /**
+     * Offset of the i32 task-taken flag, an extension: the parent stores 0 with the task, the child stores 1 (release)
+     * when it takes the task, before it runs anything of it. A child that dies with the flag still 0 never saw the
+     * task, so the parent can give it to another child.
+     */
+    public static final int TASK_TAKEN_OFFSET = 40;
+
     /** Offset of the reserved bytes, which stay zero. */
-    public static final int RESERVED_OFFSET = 40;
+    public static final int RESERVED_OFFSET = 44;
 
     /** Length of the reserved bytes. */
-    public static final int RESERVED_LENGTH = 24;
+    public static final int RESERVED_LENGTH = 20;
 
     /** Offset of the args area: the args blob of a task, or the error message after a failure. */
     public static final int ARGS_OFFSET = 64;

@@ -16,6 +16,7 @@ import static dev.simpler.mailbox.MailboxDescriptor.ERROR_OFFSET;
 import static dev.simpler.mailbox.MailboxDescriptor.MAILBOX_ALIGNMENT;
 import static dev.simpler.mailbox.MailboxDescriptor.MAILBOX_LENGTH;
 import static dev.simpler.mailbox.MailboxDescriptor.STATE_OFFSET;
+import static dev.simpler.mailbox.MailboxDescriptor.TASK_TAKEN_OFFSET;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -318,6 +319,28 @@ public final class MailboxFlyweight
         }
 
         buffer.putIntRelease(offset + CHILD_STATUS_OFFSET, toLittleEndian(childStatus));
+        return this;
+    }
+
+    /**
+     * Load the task-taken flag with acquire semantics.
+     *
+     * @return 1 once the child took the task in flight, 0 before.
+     */
+    public int taskTakenAcquire()
+    {
+        return fromLittleEndian(buffer.getIntAcquire(offset + TASK_TAKEN_OFFSET));
+    }
+
+    /**
+     * Store the task-taken flag with release semantics.
+     *
+     * @param taken 0 (the parent, with a new task) or 1 (the child, when it takes the task).
+     * @return this for a fluent API.
+     */
+    public MailboxFlyweight taskTakenRelease(final int taken)
+    {
+        buffer.putIntRelease(offset + TASK_TAKEN_OFFSET, toLittleEndian(taken));
         return this;
     }
 

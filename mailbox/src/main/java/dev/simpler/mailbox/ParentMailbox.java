@@ -110,7 +110,19 @@ public final class ParentMailbox
     public void publishTask()
     {
         taskInFlight = true;
+        mailbox.taskTakenRelease(0);
         mailbox.stateRelease(STATE_TASK_READY);
+    }
+
+    /**
+     * Whether the child took the task in flight: read after the child died, it tells a task the child never saw
+     * (it can run elsewhere) from one it started (it failed with the child).
+     *
+     * @return true once the child marked the task taken.
+     */
+    public boolean wasTaskTaken()
+    {
+        return mailbox.taskTakenAcquire() != 0;
     }
 
     /**

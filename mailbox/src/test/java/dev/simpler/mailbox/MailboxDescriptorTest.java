@@ -22,7 +22,8 @@ class MailboxDescriptorTest
         assertEquals(28, MailboxDescriptor.ENABLE_DUMP_TENSOR_OFFSET);
         assertEquals(32, MailboxDescriptor.CHILD_PID_OFFSET);
         assertEquals(36, MailboxDescriptor.CHILD_STATUS_OFFSET);
-        assertEquals(40, MailboxDescriptor.RESERVED_OFFSET);
+        assertEquals(40, MailboxDescriptor.TASK_TAKEN_OFFSET);
+        assertEquals(44, MailboxDescriptor.RESERVED_OFFSET);
         assertEquals(64, MailboxDescriptor.RESERVED_OFFSET + MailboxDescriptor.RESERVED_LENGTH);
         assertEquals(64, MailboxDescriptor.ARGS_OFFSET);
         assertEquals(4032, MailboxDescriptor.ARGS_CAPACITY);

@@ -1,7 +1,13 @@
 package dev.simpler.engine.idle;
 
+import static dev.simpler.engine.config.Configuration.BACKOFF_MAX_PARK_NS;
+import static dev.simpler.engine.config.Configuration.BACKOFF_SPINS;
+import static dev.simpler.engine.config.Configuration.BACKOFF_YIELDS;
+
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
+
+import org.agrona.concurrent.IdleStrategy;
 
 import dev.simpler.engine.WaitStrategy;
 
@@ -56,19 +62,15 @@ abstract class WaiterPadding extends WaiterSharedFields
  * makes the condition true calls {@link #wake()} so that a parked waiter resumes at once rather than when its
  * park times out. With {@link WaitStrategy#BUSY_SPIN} it only spins and wake-ups cost nothing.
  *
- * <p>Written by its owning thread; {@link #wake()} may be called from any thread.
+ * <p>As an {@link IdleStrategy} it is the idle strategy of an agent's thread, waiting for the condition the agent
+ * set. Written by its owning thread; {@link #wake()} may be called from any thread.
  */
-public final class Waiter extends WaiterPadding
+public final class Waiter extends WaiterPadding implements IdleStrategy
 {
-    /** Spins before the backoff strategy starts to yield. */
-    static final int MAX_SPINS = 200;
-    /** Yields before the backoff strategy starts to park. */
-    static final int MAX_YIELDS = 20;
-    /** Longest park: a safety net only, wake-ups normally end a park much sooner. */
-    static final long MAX_PARK_NS = 1_000_000L;
 
     // Written by the owner on every idle spin; the padding above keeps it away from the fields wakers read.
     private int idleCount;
+    private WakeCondition condition = () -> false;
     @SuppressWarnings("unused")
     private long q01;
     private long q02;
@@ -89,13 +91,44 @@ public final class Waiter extends WaiterPadding
     }
 
     /**
-     * Whether this waiter never parks.
+     * Set what the owner waits for when it idles as an {@link IdleStrategy}; once, before the owner starts.
      *
-     * @return true for busy-spin.
+     * @param condition re-checked after a park is announced, so no wake-up is lost.
      */
-    public boolean isBusySpin()
+    public void condition(final WakeCondition condition)
     {
-        return busySpin;
+        this.condition = condition;
+    }
+
+    /**
+     * Idle strategy of an agent's duty cycle: after work, start the next wait with spinning again; after none, wait
+     * a little for the condition.
+     *
+     * @param workCount what the duty cycle did.
+     */
+    @Override
+    public void idle(final int workCount)
+    {
+        if (workCount > 0)
+        {
+            idleCount = 0;
+        }
+        else
+        {
+            idle(condition, BACKOFF_MAX_PARK_NS);
+        }
+    }
+
+    @Override
+    public void idle()
+    {
+        idle(condition, BACKOFF_MAX_PARK_NS);
+    }
+
+    @Override
+    public String alias()
+    {
+        return busySpin ? "simpler-busy-spin" : "simpler-backoff";
     }
 
     /**
@@ -111,6 +144,7 @@ public final class Waiter extends WaiterPadding
     /**
      * Called by the owning thread after it found work, so that the next wait starts with spinning again.
      */
+    @Override
     public void reset()
     {
         idleCount = 0;
@@ -130,12 +164,12 @@ public final class Waiter extends WaiterPadding
             return;
         }
         final int count = idleCount;
-        if (count < MAX_SPINS)
+        if (count < BACKOFF_SPINS)
         {
             idleCount = count + 1;
             Thread.onSpinWait();
         }
-        else if (count < MAX_SPINS + MAX_YIELDS)
+        else if (count < BACKOFF_SPINS + BACKOFF_YIELDS)
         {
             idleCount = count + 1;
             Thread.yield();
@@ -146,7 +180,7 @@ public final class Waiter extends WaiterPadding
             VarHandle.fullFence();
             if (!condition.isMet())
             {
-                LockSupport.parkNanos(this, Math.min(maxParkNs, MAX_PARK_NS));
+                LockSupport.parkNanos(this, Math.min(maxParkNs, BACKOFF_MAX_PARK_NS));
             }
             parked = false;
         }
@@ -159,7 +193,7 @@ public final class Waiter extends WaiterPadding
      */
     public void idle(final WakeCondition condition)
     {
-        idle(condition, MAX_PARK_NS);
+        idle(condition, BACKOFF_MAX_PARK_NS);
     }
 
     /**

@@ -1,5 +1,14 @@
 package dev.simpler.engine.orchestrator;
 
+import static dev.simpler.engine.config.Configuration.ASSISTED_PARK_NS;
+import static dev.simpler.engine.config.Configuration.COMPLETION_GROUP;
+import static dev.simpler.engine.config.Configuration.MAX_ASSISTED_PARK_NS;
+import static dev.simpler.engine.config.Configuration.PACE_REFILL_SHIFT;
+import static dev.simpler.engine.config.Configuration.PACE_STALL_NS;
+import static dev.simpler.engine.config.Configuration.STAGE_AFTER;
+import static dev.simpler.engine.config.Configuration.STAGE_BATCH;
+import static dev.simpler.engine.config.Configuration.WANT_COMPLETIONS_AFTER_NS;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -15,6 +24,8 @@ import dev.simpler.engine.SubmitResult;
 import dev.simpler.engine.TaskArgs;
 import dev.simpler.engine.Tensor;
 import dev.simpler.engine.TensorArgType;
+import dev.simpler.engine.agent.EngineErrors;
+import dev.simpler.engine.config.EngineContext;
 import dev.simpler.engine.idle.Waiter;
 import dev.simpler.engine.idle.WakeCondition;
 import dev.simpler.engine.memory.HeapRing;
@@ -41,24 +52,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
 
     private static final long MISSING = -1;
     // Completions are looked for once per group a worker hands back at most.
-    private static final int COMPLETION_CHECK_MASK = Scheduler.COMPLETION_GROUP - 1;
-    // Submits in a row, with no wait between, after which tasks are staged and published in batches.
-    private static final int STAGE_AFTER = 64;
-    // Staged tasks published together.
-    private static final int STAGE_BATCH = 64;
-    // Parks of a waiting orchestrating thread while work in flight progresses only when it assists: the first ones
-    // short, later ones longer in proportion to the wait, up to the longest.
-    /** A full slot table waits for this share of it (as a shift) to free before the submits go on. */
-    private static final int PACE_REFILL_SHIFT = 3;
-    /** A full slot table grows after waiting this long without any task completing. */
-    private static final long PACE_STALL_NS = 50_000_000L;
-    private static final long ASSISTED_PARK_NS = 20_000L;
-    private static final long MAX_ASSISTED_PARK_NS = 1_000_000L;
-    /**
-     * A wait with no progress for this long asks the workers to hand completions back one by one
-     * ({@link Scheduler#wantCompletions}); a stream of short tasks hands back a full group well before.
-     */
-    private static final long WANT_COMPLETIONS_AFTER_NS = 50_000L;
+    private static final int COMPLETION_CHECK_MASK = COMPLETION_GROUP - 1;
 
     private final Scheduler scheduler;
     private final HeapRing[] heapRings;
@@ -67,6 +61,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private final TaskValidator[] validators;
     private final Waiter waiter;
     private final RunAssist assist;
+    private final EngineErrors errors;
     private final boolean staging;
     private final Long2LongHashMap lastWriter = new Long2LongHashMap(1024, 0.65f, MISSING);
     private final ScopeHandle[] openScopes = new ScopeHandle[MAX_SCOPE_DEPTH + 1];
@@ -85,22 +80,18 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     /**
      * A graph builder for one engine.
      *
+     * @param context       the Worker's settings (pool sizes, alloc timeout) and the error handler of its agents.
      * @param scheduler     the scheduler that runs the graph.
      * @param heapRings     the four heap rings, by scope depth.
-     * @param allocTimeout  how long a claim may wait for reclamation without progress.
-     * @param subPool       number of sub workers.
-     * @param nextLevelPool number of next-level workers.
      * @param subValidator  submit-time check of sub tasks.
      * @param nextValidator submit-time check of next-level tasks.
      * @param waiter        how the orchestrating thread waits.
      * @param assist        what the orchestrating thread does for the engine instead of waiting.
      */
     public GraphBuilder(
+        final EngineContext context,
         final Scheduler scheduler,
         final HeapRing[] heapRings,
-        final Duration allocTimeout,
-        final int subPool,
-        final int nextLevelPool,
         final TaskValidator subValidator,
         final TaskValidator nextValidator,
         final Waiter waiter,
@@ -112,16 +103,19 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         }
         this.scheduler = scheduler;
         this.heapRings = heapRings.clone();
-        this.allocTimeoutNs = allocTimeout.toNanos();
-        this.poolSizes = new int[] {subPool, nextLevelPool};
+        this.allocTimeoutNs = context.allocTimeoutNs();
+        this.poolSizes = new int[] {context.subWorkers(), context.nextLevelWorkers()};
         this.validators = new TaskValidator[] {subValidator, nextValidator};
         this.waiter = waiter;
         this.assist = assist;
+        this.errors = context.errors();
         // Staging needs a worker of this process to take a batch the orchestrating thread leaves staged while it
         // runs user code; children of PROCESS mode cannot, so there every task is published as it is submitted.
         this.staging = assist == RunAssist.NONE;
         scheduler.retireListener(this);
         this.completionArrived = () -> stopping || scheduler.hasCompletions();
+        // An agent that breaks wakes a waiting run, which then fails with its error.
+        errors.onBroken(this::stop);
     }
 
     // ------------------------------------------------------------------------------------------ run lifecycle
@@ -161,6 +155,11 @@ public final class GraphBuilder implements Orchestrator, RetireListener
                 popScope();
             }
             drain();
+            if (errors.isBroken())
+            {
+                // Every task retired, but an agent broke during the run: the run fails with its error all the same.
+                throw errors.brokenException("the run in progress failed");
+            }
         }
         finally
         {
@@ -206,6 +205,10 @@ public final class GraphBuilder implements Orchestrator, RetireListener
 
     private void checkNotStopping()
     {
+        if (errors.isBroken())
+        {
+            throw errors.brokenException("the run in progress failed");
+        }
         if (stopping)
         {
             throw new IllegalStateException("the Worker was closed while a run was in progress; "
@@ -416,7 +419,8 @@ public final class GraphBuilder implements Orchestrator, RetireListener
      * table is free again, so that it comes back for a burst of submits rather than for every completion. The
      * table still grows when waiting cannot help: when fewer than half of the live slots are in flight (the
      * rest are held by open scopes, which only the orchestration function can close), or when no task
-     * completed for {@value #PACE_STALL_NS} ns (a task may itself wait for something this function does
+     * completed for {@link dev.simpler.engine.config.Configuration#PACE_STALL_NS} (a task may itself wait for
+     * something this function does
      * later). That patience is long next to a scheduler time slice or a collection in a PROCESS-mode child, so
      * that a worker merely paused does not grow the table.
      */

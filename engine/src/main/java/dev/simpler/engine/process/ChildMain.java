@@ -1,5 +1,11 @@
 package dev.simpler.engine.process;
 
+import static dev.simpler.engine.config.Configuration.CHILD_BACKOFF_MAX_PARK_NS;
+import static dev.simpler.engine.config.Configuration.CHILD_BACKOFF_MIN_PARK_NS;
+import static dev.simpler.engine.config.Configuration.CHILD_BACKOFF_SPINS;
+import static dev.simpler.engine.config.Configuration.CHILD_BACKOFF_YIELDS;
+import static dev.simpler.engine.config.Configuration.CHILD_ROUNDS_BEFORE_SLEEP;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.ObjectInputStream;
@@ -39,10 +45,9 @@ public final class ChildMain
     public static final int EXIT_INIT_FAILED = 3;
     /** Exit status when the mailbox broke the protocol. */
     public static final int EXIT_PROTOCOL_ERROR = 4;
+    /** Exit status when the engine that started the child is gone. */
+    public static final int EXIT_ORPHANED = 5;
 
-    private static final long PARENT_CHECK_INTERVAL_NS = 100_000_000L;
-    // Idle polls before a child with a doorbell sleeps: the spins and yields of the backoff, then sleep.
-    private static final int ROUNDS_BEFORE_SLEEP = 120;
 
     private final ChildMailbox mailbox;
     private final MailboxFlyweight fields;
@@ -86,6 +91,7 @@ public final class ChildMain
             {
                 spec = readSpec(Path.of(commandLine.specPath()));
             }
+            OrphanWatchdog.start(spec.parentPid());
             child.init(spec, commandLine.callablesClass());
         }
         catch (final Throwable ex)
@@ -130,13 +136,12 @@ public final class ChildMain
     {
         final IdleStrategy idle = spec.busySpin()
             ? new BusySpinIdleStrategy()
-            : new BackoffIdleStrategy(100, 20, 1_000, 100_000);
+            : new BackoffIdleStrategy(
+                CHILD_BACKOFF_SPINS, CHILD_BACKOFF_YIELDS, CHILD_BACKOFF_MIN_PARK_NS, CHILD_BACKOFF_MAX_PARK_NS);
         final Doorbell doorbell = spec.busySpin() || spec.doorbellPath() == null
             ? null : Doorbell.open(Path.of(spec.doorbellPath()));
         final InputStream parentPipe = doorbell == null ? null : Doorbell.parentPipe();
         final byte[] wakeBytes = new byte[64];
-        final ProcessHandle parent = ProcessHandle.of(spec.parentPid()).orElse(null);
-        long nextParentCheck = System.nanoTime() + PARENT_CHECK_INTERVAL_NS;
         int idleRounds = 0;
         try
         {
@@ -163,7 +168,7 @@ public final class ChildMain
                 {
                     return 0;
                 }
-                else if (doorbell != null && ++idleRounds > ROUNDS_BEFORE_SLEEP)
+                else if (doorbell != null && ++idleRounds > CHILD_ROUNDS_BEFORE_SLEEP)
                 {
                     // Announce the sleep, then look once more: a task published before the announcement is seen
                     // here, one published after it makes the parent ring.
@@ -178,15 +183,6 @@ public final class ChildMain
                 else
                 {
                     idle.idle();
-                    final long now = System.nanoTime();
-                    if (now - nextParentCheck >= 0)
-                    {
-                        nextParentCheck = now + PARENT_CHECK_INTERVAL_NS;
-                        if (parent == null || !parent.isAlive())
-                        {
-                            return 0;
-                        }
-                    }
                 }
             }
         }
@@ -214,6 +210,7 @@ public final class ChildMain
 
     private void runTask()
     {
+        mailbox.take();
         final long callable = fields.callable();
         if (callable == ChildUpdate.CONTROL_CALLABLE)
         {

@@ -1,5 +1,10 @@
 package dev.simpler.engine.process;
 
+import static dev.simpler.engine.config.Configuration.CHILD_EXIT_TIMEOUT_MS;
+import static dev.simpler.engine.config.Configuration.CHILD_MAX_KILLED_STARTS;
+import static dev.simpler.engine.config.Configuration.CHILD_MAX_RESENDS;
+import static dev.simpler.engine.config.Configuration.CHILD_STEPS_PER_CYCLE;
+
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +39,6 @@ import dev.simpler.mailbox.SharedMemoryFile;
  */
 final class ChildProcess
 {
-    private static final int MAX_STEPS_PER_CALL = 3;
 
     private static final int STARTING = 0;
     private static final int IDLE = 1;
@@ -42,7 +46,11 @@ final class ChildProcess
     private static final int ASSEMBLING = 3;
     private static final int UPDATING = 4;
     private static final int RUNNING = 5;
-    private static final int DEAD = 6;
+    /** A task handed to a child that died without taking it: it goes to the replacement once that is ready. */
+    private static final int RESEND = 6;
+    private static final int DEAD = 7;
+    /** Exit statuses above this one mean the child was ended by a signal (128 + its number). */
+    private static final int SIGNAL_EXIT_BASE = 128;
 
     private final String name;
     private final ReadyQueue queue;
@@ -74,6 +82,10 @@ final class ChildProcess
     private boolean memberCounted;
     private int resumeState = IDLE;
     private String deathReason;
+    private int resends;
+    /** Whether a child of this worker ever became ready: only replacements are started again after a kill. */
+    private boolean wasReady;
+    private int killedStarts;
     private int liveSiblings;
     /** When this child's last task finished ({@link System#nanoTime()}), or {@link Long#MIN_VALUE} before any. */
     private long lastFinish = Long.MIN_VALUE;
@@ -233,7 +245,7 @@ final class ChildProcess
         // A finished task and the dispatch of the next one in the same call: the child is idle in between, and in
         // BACKOFF mode an idle child soon parks.
         int work = 0;
-        for (int step = 0; step < MAX_STEPS_PER_CALL; step++)
+        for (int step = 0; step < CHILD_STEPS_PER_CYCLE; step++)
         {
             final int done = step();
             if (done == 0)
@@ -259,6 +271,12 @@ final class ChildProcess
                 {
                     return 0;
                 }
+                if (!process.isAlive())
+                {
+                    // Died while idle, and the periodic check has not seen it yet: replace it before it gets work.
+                    checkAlive();
+                    return 1;
+                }
                 claimed = queue.claim(sequence);
                 holdsClaim = true;
                 state = CLAIMED;
@@ -275,6 +293,9 @@ final class ChildProcess
             case UPDATING:
             case RUNNING:
                 return stepRunning();
+            case RESEND:
+                dispatch();
+                return 1;
             case DEAD:
                 return stepDead();
             default:
@@ -367,7 +388,7 @@ final class ChildProcess
             process.destroyForcibly();
             try
             {
-                process.waitFor(5, TimeUnit.SECONDS);
+                process.waitFor(CHILD_EXIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             }
             catch (final InterruptedException ex)
             {
@@ -427,6 +448,8 @@ final class ChildProcess
         }
         if (status == MailboxDescriptor.CHILD_READY)
         {
+            wasReady = true;
+            killedStarts = 0;
             closeFile(specFile);
             specFile = null;
             state = resumeState;
@@ -441,7 +464,18 @@ final class ChildProcess
         }
         if (!process.isAlive())
         {
-            markDead(describe() + " exited with status " + process.exitValue() + " before it was ready");
+            final int exitStatus = process.exitValue();
+            final String reason = describe() + " exited with status " + exitStatus + " before it was ready";
+            if (wasReady && exitStatus > SIGNAL_EXIT_BASE && killedStarts < CHILD_MAX_KILLED_STARTS)
+            {
+                // A replacement killed from outside while it started, not one that cannot start: try once more.
+                killedStarts++;
+                replace(reason);
+            }
+            else
+            {
+                markDead(reason);
+            }
             return 1;
         }
         if (System.nanoTime() - startDeadline > 0)
@@ -651,7 +685,14 @@ final class ChildProcess
     private void died(final String what)
     {
         final String reason = describe() + " " + what;
-        if (hasTaskInFlight())
+        if (hasTaskInFlight() && !mailbox.wasTaskTaken() && resends < CHILD_MAX_RESENDS)
+        {
+            // It died before it saw the task: the task goes to its replacement instead of failing.
+            resends++;
+            resumeState = RESEND;
+            replace(reason);
+        }
+        else if (hasTaskInFlight())
         {
             failAndReplace(reason + " while running task slot " + slot.index());
         }
@@ -692,6 +733,7 @@ final class ChildProcess
         slot = null;
         holdsClaim = false;
         memberCounted = false;
+        resends = 0;
         if (state != DEAD)
         {
             state = IDLE;
@@ -712,7 +754,7 @@ final class ChildProcess
     {
         try
         {
-            process.waitFor(1, TimeUnit.SECONDS);
+            process.waitFor(CHILD_EXIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         }
         catch (final InterruptedException ex)
         {

@@ -1,10 +1,25 @@
 package dev.simpler.engine.process;
 
+import static dev.simpler.engine.config.Configuration.CHILD_LIVENESS_INTERVAL_NS;
+import static dev.simpler.engine.config.Configuration.DRIVER_IN_FLIGHT_PARK_NS;
+import static dev.simpler.engine.config.Configuration.DRIVER_IN_FLIGHT_SPINS;
+import static dev.simpler.engine.config.Configuration.DRIVER_IN_FLIGHT_YIELDS;
+import static dev.simpler.engine.config.Configuration.DRIVER_MAX_BACKUP_PARK_NS;
+import static dev.simpler.engine.config.Configuration.DRIVER_MAX_IN_FLIGHT_PARK_NS;
+import static dev.simpler.engine.config.Configuration.DRIVER_MIN_BACKUP_PARK_NS;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
+
+import dev.simpler.engine.agent.AgentFaultHook;
+import dev.simpler.engine.agent.Agents;
 import dev.simpler.engine.idle.Waiter;
 import dev.simpler.engine.idle.WakeCondition;
 import dev.simpler.engine.orchestrator.RunAssist;
@@ -14,8 +29,10 @@ import dev.simpler.engine.scheduler.ReadyQueue;
  * Drives every PROCESS-mode child of a Worker: a duty cycle that steps each child's state machine (claim ready
  * tasks, write mailboxes, poll for completions) and checks every millisecond that the children are alive.
  *
- * <p>Two threads can run the duty cycle, one at a time (a try-lock decides): the driver thread this class
- * starts, and the thread inside {@code Worker.run} (through {@link RunAssist}), which runs it right after each
+ * <p>Two threads can run the duty cycle, one at a time (the driving try-lock stands for the role, and guards every
+ * {@link ChildProcess}): the driver thread, whose agent this is (run by an {@link AgentRunner}), and the thread inside
+ * {@code Worker.run} (through {@link RunAssist}, which invokes the same duty cycle the way an {@code AgentInvoker}
+ * would, with the same error handler), which runs it right after each
  * submit and whenever it would otherwise wait. While a run is in progress and its thread keeps assisting, the
  * driver thread stays parked as a backup and publishes do not wake it: a round trip is then the orchestrating
  * thread writing a mailbox and polling it, with no hand-off between threads, and a busy-spinning engine on a
@@ -26,16 +43,15 @@ import dev.simpler.engine.scheduler.ReadyQueue;
  * A child cannot signal its completion to this process, so while tasks are in flight a driver that finds nothing
  * to do spins, then yields, then parks for periods that grow with the time the task has been running.
  */
-public final class ProcessDriver implements Runnable, RunAssist
+public final class ProcessDriver implements Agent, RunAssist
 {
-    private static final long LIVENESS_INTERVAL_NS = 1_000_000L;
-    private static final long IN_FLIGHT_PARK_NS = 20_000L;
-    private static final long MAX_IN_FLIGHT_PARK_NS = 1_000_000L;
-    private static final long MIN_BACKUP_PARK_NS = 50_000L;
-    private static final long MAX_BACKUP_PARK_NS = 1_000_000L;
-    private static final int IN_FLIGHT_SPINS = 2_000;
-    private static final int IN_FLIGHT_YIELDS = 200;
     private static final VarHandle DRIVING;
+
+    /** How the driver thread idles after a duty cycle without work: decided by that cycle. */
+    private static final int IDLE_WATCH = 0;
+    private static final int IDLE_IN_FLIGHT = 1;
+    private static final int IDLE_BACKUP = 2;
+    private static final int IDLE_BACKUP_SHORT = 3;
 
     static
     {
@@ -52,7 +68,10 @@ public final class ProcessDriver implements Runnable, RunAssist
     private final ChildProcess[] children;
     private final Waiter waiter;
     private final boolean busySpin;
+    private final ErrorHandler errorHandler;
+    private final AgentFaultHook faultHook;
     private final WakeCondition stopRequested = () -> !this.running;
+    private final IdleStrategy idleStrategy = new DriverIdleStrategy();
     private volatile boolean running = true;
     @SuppressWarnings("unused")
     private volatile int driving;
@@ -61,29 +80,40 @@ public final class ProcessDriver implements Runnable, RunAssist
     private volatile boolean inFlight;
     // Guarded by the driving lock.
     private boolean closed;
-    private long nextLivenessCheck = System.nanoTime() + LIVENESS_INTERVAL_NS;
-    // Owned by the driver thread: when its current stretch of in-flight idling began.
+    private long nextLivenessCheck = System.nanoTime() + CHILD_LIVENESS_INTERVAL_NS;
+    // Owned by the driver thread: how its last cycle asks it to idle, and the state of its waits.
+    private int idleMode;
+    private int quietInFlight;
     private long quietSince;
-    private Thread thread;
+    private long seenAssists = -1;
+    private long backupParkNs = DRIVER_MIN_BACKUP_PARK_NS;
+    private String roleName = "simpler-children";
+    private AgentRunner runner;
 
-    ProcessDriver(final List<ChildProcess> children, final Waiter waiter, final boolean busySpin)
+    ProcessDriver(
+        final List<ChildProcess> children,
+        final Waiter waiter,
+        final boolean busySpin,
+        final ErrorHandler errorHandler,
+        final AgentFaultHook faultHook)
     {
         this.children = children.toArray(new ChildProcess[0]);
         this.waiter = waiter;
         this.busySpin = busySpin;
+        this.errorHandler = errorHandler;
+        this.faultHook = faultHook;
     }
 
     /**
-     * Start the thread.
+     * Start the driver thread.
      *
      * @param threadName its name.
      */
     void start(final String threadName)
     {
-        thread = new Thread(this, threadName);
-        thread.setDaemon(true);
-        waiter.bind(thread);
-        thread.start();
+        roleName = threadName;
+        runner = Agents.start(Agents.withFaultHook(this, "the PROCESS-mode driver", faultHook), idleStrategy,
+            errorHandler, waiter::bind);
     }
 
     /**
@@ -95,16 +125,13 @@ public final class ProcessDriver implements Runnable, RunAssist
     {
         running = false;
         waiter.interruptWait();
-        if (thread != null)
+        try
         {
-            try
-            {
-                thread.join(timeoutMs);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
+            Agents.close(runner, timeoutMs);
+        }
+        catch (final IllegalStateException ex)
+        {
+            System.err.println("simpler: " + ex.getMessage());
         }
         final long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         while (!DRIVING.compareAndSet(this, 0, 1))
@@ -117,6 +144,12 @@ public final class ProcessDriver implements Runnable, RunAssist
         }
         closed = true;
         DRIVING.setRelease(this, 0);
+    }
+
+    @Override
+    public String roleName()
+    {
+        return roleName;
     }
 
     // ---------------------------------------------------------------- RunAssist (the orchestrating thread)
@@ -132,7 +165,24 @@ public final class ProcessDriver implements Runnable, RunAssist
     public int assist()
     {
         assists++;
-        return tryDrive();
+        try
+        {
+            if (faultHook != null)
+            {
+                faultHook.beforeDutyCycle("the orchestrating thread's assist");
+            }
+            return tryDrive();
+        }
+        catch (final Throwable ex)
+        {
+            // As an AgentInvoker would: the Worker's handler hears of it, and an Error goes on up the caller's stack.
+            errorHandler.onError(ex);
+            if (ex instanceof Error)
+            {
+                throw (Error)ex;
+            }
+            return 0;
+        }
     }
 
     @Override
@@ -152,56 +202,102 @@ public final class ProcessDriver implements Runnable, RunAssist
         }
     }
 
-    // ---------------------------------------------------------------- the driver thread
+    // ---------------------------------------------------------------- the driver thread's duty cycle
 
     @Override
-    public void run()
+    public int doWork()
     {
-        int quietInFlight = 0;
-        long seenAssists = -1;
-        long backupParkNs = MIN_BACKUP_PARK_NS;
-        while (running)
+        if (!running)
         {
-            if (callerInRun)
+            idleMode = IDLE_WATCH;
+            return 0;
+        }
+        if (callerInRun)
+        {
+            final long now = assists;
+            if (now != seenAssists)
             {
-                final long now = assists;
-                if (now != seenAssists)
-                {
-                    // The orchestrating thread is driving: stay out of its way, and look less often the longer
-                    // it keeps driving (every wake-up of this thread takes CPU from the two that work).
-                    seenAssists = now;
-                    LockSupport.parkNanos(this, backupParkNs);
-                    backupParkNs = Math.min(MAX_BACKUP_PARK_NS, backupParkNs * 2);
-                    continue;
-                }
-                backupParkNs = MIN_BACKUP_PARK_NS;
+                // The orchestrating thread is driving: stay out of its way, and look less often the longer it keeps
+                // driving (every wake-up of this thread takes CPU from the two that work).
+                seenAssists = now;
+                idleMode = IDLE_BACKUP;
+                return 0;
             }
-            final int work = tryDrive();
-            if (work > 0)
+            backupParkNs = DRIVER_MIN_BACKUP_PARK_NS;
+        }
+        final int work = tryDrive();
+        if (work > 0)
+        {
+            quietInFlight = 0;
+            return work;
+        }
+        if (inFlight)
+        {
+            if (quietInFlight == 0)
+            {
+                quietSince = System.nanoTime();
+            }
+            idleMode = IDLE_IN_FLIGHT;
+        }
+        else
+        {
+            quietInFlight = 0;
+            idleMode = callerInRun ? IDLE_BACKUP_SHORT : IDLE_WATCH;
+        }
+        return 0;
+    }
+
+    /**
+     * The driver thread's idle strategy, as its last duty cycle decided: parked as a backup while the orchestrating
+     * thread drives; spinning, yielding, then parking for periods that grow with a long task while tasks are in
+     * flight; woken by publishes otherwise.
+     */
+    private final class DriverIdleStrategy implements IdleStrategy
+    {
+        @Override
+        public void idle(final int workCount)
+        {
+            if (workCount > 0)
             {
                 waiter.reset();
-                quietInFlight = 0;
-            }
-            else if (inFlight)
-            {
-                if (quietInFlight == 0)
-                {
-                    quietSince = System.nanoTime();
-                }
-                idleInFlight(quietInFlight++);
             }
             else
             {
-                quietInFlight = 0;
-                if (callerInRun)
-                {
-                    LockSupport.parkNanos(this, MIN_BACKUP_PARK_NS);
-                }
-                else
-                {
-                    waiter.idle(stopRequested, LIVENESS_INTERVAL_NS);
-                }
+                idle();
             }
+        }
+
+        @Override
+        public void idle()
+        {
+            switch (idleMode)
+            {
+                case IDLE_BACKUP:
+                    LockSupport.parkNanos(this, backupParkNs);
+                    backupParkNs = Math.min(DRIVER_MAX_BACKUP_PARK_NS, backupParkNs * 2);
+                    break;
+                case IDLE_IN_FLIGHT:
+                    idleInFlight(quietInFlight++);
+                    break;
+                case IDLE_BACKUP_SHORT:
+                    LockSupport.parkNanos(this, DRIVER_MIN_BACKUP_PARK_NS);
+                    break;
+                default:
+                    waiter.idle(stopRequested, CHILD_LIVENESS_INTERVAL_NS);
+                    break;
+            }
+        }
+
+        @Override
+        public void reset()
+        {
+            waiter.reset();
+        }
+
+        @Override
+        public String alias()
+        {
+            return "simpler-process-driver";
         }
     }
 
@@ -254,7 +350,7 @@ public final class ProcessDriver implements Runnable, RunAssist
         final long now = System.nanoTime();
         if (now - nextLivenessCheck >= 0)
         {
-            nextLivenessCheck = now + LIVENESS_INTERVAL_NS;
+            nextLivenessCheck = now + CHILD_LIVENESS_INTERVAL_NS;
             for (final ChildProcess child : children)
             {
                 child.checkAlive();
@@ -309,11 +405,11 @@ public final class ProcessDriver implements Runnable, RunAssist
 
     private void idleInFlight(final int quietIterations)
     {
-        if (quietIterations < IN_FLIGHT_SPINS || (busySpin && !callerInRun))
+        if (quietIterations < DRIVER_IN_FLIGHT_SPINS || (busySpin && !callerInRun))
         {
             Thread.onSpinWait();
         }
-        else if (quietIterations < IN_FLIGHT_SPINS + IN_FLIGHT_YIELDS)
+        else if (quietIterations < DRIVER_IN_FLIGHT_SPINS + DRIVER_IN_FLIGHT_YIELDS)
         {
             Thread.yield();
         }
@@ -322,7 +418,8 @@ public final class ProcessDriver implements Runnable, RunAssist
             // A long task: look less often the longer it runs (a sixteenth of the quiet time so far, within
             // bounds), so that it costs this process little CPU and its completion at most about 6 % more time.
             final long scaled = (System.nanoTime() - quietSince) >> 4;
-            LockSupport.parkNanos(this, Math.min(MAX_IN_FLIGHT_PARK_NS, Math.max(IN_FLIGHT_PARK_NS, scaled)));
+            LockSupport.parkNanos(
+                this, Math.min(DRIVER_MAX_IN_FLIGHT_PARK_NS, Math.max(DRIVER_IN_FLIGHT_PARK_NS, scaled)));
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.simpler.engine.process;
 
-import java.time.Duration;
+import static dev.simpler.engine.config.Configuration.CHILD_EXIT_TIMEOUT_MS;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,6 +11,7 @@ import dev.simpler.engine.TaskArgsView;
 import dev.simpler.engine.Tensor;
 import dev.simpler.engine.WaitStrategy;
 import dev.simpler.engine.WorkerFactory;
+import dev.simpler.engine.config.EngineContext;
 import dev.simpler.engine.idle.Waiter;
 import dev.simpler.engine.orchestrator.RunAssist;
 import dev.simpler.engine.orchestrator.TaskValidator;
@@ -26,9 +28,8 @@ import dev.simpler.mailbox.MailboxDescriptor;
  */
 public final class ProcessPool implements AutoCloseable
 {
-    private static final long SHUTDOWN_TIMEOUT_MS = 2_000;
 
-    private final String workerId;
+    private final EngineContext context;
     private final List<ChildProcess> subChildren = new ArrayList<>();
     private final List<ChildProcess> nextChildren = new ArrayList<>();
     private final SharedRegions regions;
@@ -38,42 +39,34 @@ public final class ProcessPool implements AutoCloseable
     /**
      * Create the children's mailboxes; nothing starts yet.
      *
-     * @param workerId     the Worker's id, for thread names.
-     * @param subWorkers   number of sub worker children.
-     * @param factories    one next-level child per factory.
-     * @param subQueue     ready queue of sub tasks.
-     * @param nextQueue    ready queue of next-level tasks.
-     * @param scheduler    the scheduler tasks complete in.
-     * @param callables    the sub callables, sent to the children.
-     * @param regions      the shared files the children map.
-     * @param jvmOptions   extra JVM options for the children.
-     * @param strategy     how children and the driver wait.
-     * @param startTimeout how long a child may take to report ready.
+     * @param context     the Worker's settings: ids, wait strategy, child JVM options and start timeout.
+     * @param factories   one next-level child per factory.
+     * @param subQueue    ready queue of sub tasks.
+     * @param nextQueue   ready queue of next-level tasks.
+     * @param scheduler   the scheduler tasks complete in.
+     * @param callables   the sub callables, sent to the children.
+     * @param regions     the shared files the children map.
      */
     public ProcessPool(
-        final String workerId,
-        final int subWorkers,
+        final EngineContext context,
         final List<WorkerFactory> factories,
         final ReadyQueue subQueue,
         final ReadyQueue nextQueue,
         final Scheduler scheduler,
         final SubCallableRegistry callables,
-        final SharedRegions regions,
-        final List<String> jvmOptions,
-        final WaitStrategy strategy,
-        final Duration startTimeout)
+        final SharedRegions regions)
     {
-        this.workerId = workerId;
+        this.context = context;
         this.regions = regions;
         // Outside runs nothing is in flight and the driver only watches the children, so it never busy-spins
         // idle; inside runs the orchestrating thread drives (see ProcessDriver).
         this.driverWaiter = new Waiter(WaitStrategy.BACKOFF);
-        final ChildLauncher launcher = new ChildLauncher(jvmOptions);
-        final boolean busySpin = strategy == WaitStrategy.BUSY_SPIN;
-        final long timeoutNs = startTimeout.toNanos();
+        final ChildLauncher launcher = new ChildLauncher(context.childJvmOptions());
+        final boolean busySpin = context.busySpin();
+        final long timeoutNs = context.childStartTimeoutNs();
         try
         {
-            for (int i = 0; i < subWorkers; i++)
+            for (int i = 0; i < context.subWorkers(); i++)
             {
                 subChildren.add(new ChildProcess("sub worker " + i, subQueue, scheduler, callables, null, regions,
                     launcher, busySpin, timeoutNs));
@@ -91,7 +84,8 @@ public final class ProcessPool implements AutoCloseable
         }
         connect(subQueue, subChildren);
         connect(nextQueue, nextChildren);
-        driver = new ProcessDriver(all(), driverWaiter, busySpin);
+        driver = new ProcessDriver(all(), driverWaiter, busySpin,
+            context.errors().handlerFor("the PROCESS-mode driver"), context.faultHook());
     }
 
     /**
@@ -121,7 +115,7 @@ public final class ProcessPool implements AutoCloseable
         {
             child.awaitReady();
         }
-        driver.start("simpler-" + workerId + "-children");
+        driver.start(context.threadName("children"));
     }
 
     /**
@@ -143,11 +137,11 @@ public final class ProcessPool implements AutoCloseable
     {
         if (driver != null)
         {
-            driver.stop(SHUTDOWN_TIMEOUT_MS);
+            driver.stop(CHILD_EXIT_TIMEOUT_MS);
         }
         for (final ChildProcess child : all())
         {
-            child.shutdown(SHUTDOWN_TIMEOUT_MS);
+            child.shutdown(CHILD_EXIT_TIMEOUT_MS);
         }
         subChildren.clear();
         nextChildren.clear();

@@ -22,7 +22,7 @@ final class CompletionRecord
     /** The first entry. */
     static final int ENTRIES = PADDING + 2;
     /** Length of the array. */
-    static final int LENGTH = ENTRIES + Scheduler.COMPLETION_GROUP + PADDING;
+    static final int LENGTH = ENTRIES + dev.simpler.engine.config.Configuration.COMPLETION_GROUP + PADDING;
 
     private CompletionRecord()
     {

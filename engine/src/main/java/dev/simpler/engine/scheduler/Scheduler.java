@@ -1,5 +1,8 @@
 package dev.simpler.engine.scheduler;
 
+import static dev.simpler.engine.config.Configuration.COMPLETION_GROUP;
+import static dev.simpler.engine.config.Configuration.LOOK_AHEAD;
+
 import java.util.Arrays;
 
 import org.agrona.collections.IntArrayList;
@@ -181,7 +184,8 @@ abstract class SchedulerDemandPadding extends SchedulerDemand
  *   <li>the worker thread that finishes a task marks it COMPLETED, releases its consumers (publishing each one
  *       whose producers have all completed, or skipping it when one failed) and hands the slot to the
  *       orchestrating thread through the completion queue (a worker thread hands them back in groups of up to
- *       {@value #COMPLETION_GROUP}: when the group is full, before it waits for work, and after every task while
+ *       {@link dev.simpler.engine.config.Configuration#COMPLETION_GROUP}: when the group is full, before it
+ *       waits for work, and after every task while
  *       the orchestrating thread waits for completions).</li>
  * </ul>
  * A task retires once it completed, every consumer wired to it completed, and its scope ended: each of those
@@ -204,17 +208,7 @@ abstract class SchedulerDemandPadding extends SchedulerDemand
  */
 public final class Scheduler extends SchedulerDemandPadding
 {
-    /** Tasks of a published batch whose links a worker starts loading together. */
-    static final int LOOK_AHEAD = 8;
 
-    /**
-     * Completions a worker thread hands back together, at most. Each hand-back moves the completion stack's head
-     * and the group's record between cores, and the orchestrating thread looks for completions once per this many
-     * submits: with the cores far apart, groups of 64 ran a chain about 10 % faster than groups of 16
-     * (perf/README.md section 8; 128 were no better than 64). A waiting orchestrating thread does not wait for a
-     * group to fill ({@link #wantCompletions}).
-     */
-    public static final int COMPLETION_GROUP = 64;
 
     private RetireListener retireListener = slot -> { };
     private final RunReport report = new RunReport();

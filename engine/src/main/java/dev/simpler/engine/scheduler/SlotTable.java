@@ -116,7 +116,7 @@ abstract class SlotTableFreeListPadding extends SlotTableFreeList
 public final class SlotTable extends SlotTableFreeListPadding
 {
     /** Slots per chunk. */
-    public static final int CHUNK_SIZE = 1024;
+    public static final int CHUNK_SIZE = dev.simpler.engine.config.Configuration.SLOT_CHUNK_SIZE;
     /** Most live tasks an engine holds at once. */
     public static final int MAX_SLOTS = 1 << 22;
 

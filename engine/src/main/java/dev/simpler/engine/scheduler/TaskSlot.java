@@ -84,7 +84,8 @@ abstract class TaskSlotDescriptionPadding extends TaskSlotDescription
 }
 
 /**
- * The look-ahead of a task that heads a group of {@value Scheduler#LOOK_AHEAD} in its published batch: only the
+ * The look-ahead of a task that heads a group of {@link dev.simpler.engine.config.Configuration#LOOK_AHEAD}
+ * tasks in its published batch: only the
  * orchestrating thread stores into it (once per group, not per task), and only workers read it.
  */
 abstract class TaskSlotLookAhead extends TaskSlotDescriptionPadding
@@ -92,8 +93,8 @@ abstract class TaskSlotLookAhead extends TaskSlotDescriptionPadding
     /** The use whose look-ahead {@code ahead0..ahead7} names. */
     int aheadUse;
     /**
-     * Set on every {@value Scheduler#LOOK_AHEAD}th task of a published batch: the slot numbers of the tasks that
-     * follow it in the batch (-1 past its end). Only a hint: the worker that runs this task starts loading their
+     * Set on every {@link dev.simpler.engine.config.Configuration#LOOK_AHEAD}th task of a published batch: the slot
+     * numbers of the tasks that follow it in the batch (-1 past its end). Only a hint: the worker that runs this task starts loading their
      * links ({@link SlotLinks}) at once, so that a chain's next links cross from the orchestrating thread's core
      * together instead of one per task.
      */

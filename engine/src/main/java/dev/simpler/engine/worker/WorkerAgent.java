@@ -1,9 +1,15 @@
 package dev.simpler.engine.worker;
 
+import static dev.simpler.engine.config.Configuration.PIN_TIMEOUT_MS;
+import static dev.simpler.engine.config.Configuration.STAGED_CHECK_MASK;
+import static dev.simpler.engine.config.Configuration.STAGED_READ_INTERVAL_NS;
+import static dev.simpler.engine.config.Configuration.TAKE_STAGED_AFTER_NS;
+
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.agrona.collections.IntArrayList;
+import org.agrona.concurrent.Agent;
 
 import com.lmax.disruptor.Sequence;
 
@@ -16,20 +22,19 @@ import dev.simpler.engine.scheduler.StoredArgs;
 import dev.simpler.engine.scheduler.TaskSlot;
 
 /**
- * The thread of one worker (SPEC §6): takes tasks from its type's ready queue, runs them through its
- * {@link TaskExecutor}, records failures, and completes them in the scheduler. A group member waits until every
- * member of its group is taken, so the N members run on N distinct workers at the same time.
+ * The agent of one worker thread (SPEC §6), run by an Agrona {@code AgentRunner}: each duty cycle takes a task from
+ * its type's ready queue, runs it through its {@link TaskExecutor}, records a failure, and completes it in the
+ * scheduler; with nothing ready it publishes a batch the orchestrating thread left staged, or returns 0 so that its
+ * {@link Waiter} idles. A group member waits until every member of its group is taken, so the N members run on N
+ * distinct worker threads at the same time.
+ *
+ * <p>Single writer: everything here is written by its worker thread, except {@link #stop()} (any thread).
  */
-public final class WorkerThread implements Runnable
+public final class WorkerAgent implements Agent
 {
-    /** How long staged tasks wait for the orchestrating thread before an idle worker publishes them. */
-    static final long TAKE_STAGED_AFTER_NS = 20_000L;
-    private static final int STAGED_CHECK_MASK = 31;
-    /** How often an idle worker reads the staged count, at most. */
-    private static final long STAGED_READ_INTERVAL_NS = 4_000L;
-    private static final long PIN_TIMEOUT_MS = 10_000L;
 
     private final String name;
+    private final String roleName;
     private final ReadyQueue queue;
     private final Scheduler scheduler;
     private final TaskExecutor executor;
@@ -38,29 +43,34 @@ public final class WorkerThread implements Runnable
     private final IntArrayList scratch = new IntArrayList();
     private final Scheduler.Handoff handoff;
     private final Scheduler.StagedBatch stagedBatch = new Scheduler.StagedBatch();
-    private final WakeCondition entryAvailable;
     private final WakeCondition groupAssembled;
     private volatile boolean running = true;
     private long claimed;
+    private boolean holdsClaim;
+    private int idleRounds;
+    private long stagedSeen = -1;
+    private long stagedSeenAt;
+    private long stagedReadAt;
     private TaskSlot groupSlot;
-    private Thread thread;
     /** The CPU the thread pins itself to before it takes work, or -1. */
     private int cpu = -1;
     private final CountDownLatch pinned = new CountDownLatch(1);
     private volatile RuntimeException pinFailure;
 
     /**
-     * A worker.
+     * A worker thread's agent.
      *
      * @param name      worker name used in failure messages, e.g. "sub worker 0".
+     * @param roleName  the thread's name, e.g. "simpler-w3-sub-0".
      * @param queue     the ready queue of its type.
      * @param scheduler the scheduler it completes tasks in.
      * @param executor  what it does with a task.
-     * @param waiter    how it waits for work.
+     * @param waiter    how it waits for work; its condition is set here.
      * @param kind      the kind of task it runs, {@link TaskSlot#KIND_SUB} or {@link TaskSlot#KIND_NEXT_LEVEL}.
      */
-    public WorkerThread(
+    public WorkerAgent(
         final String name,
+        final String roleName,
         final ReadyQueue queue,
         final Scheduler scheduler,
         final TaskExecutor executor,
@@ -69,12 +79,13 @@ public final class WorkerThread implements Runnable
     {
         this.handoff = new Scheduler.Handoff(kind);
         this.name = name;
+        this.roleName = roleName;
         this.queue = queue;
         this.scheduler = scheduler;
         this.executor = executor;
         this.waiter = waiter;
-        this.entryAvailable =
-            () -> !running || queue.isAvailable(claimed) || queue.hasOverflow() || scheduler.hasStaged();
+        waiter.condition(
+            () -> !running || queue.isAvailable(claimed) || queue.hasOverflow() || scheduler.hasStaged());
         this.groupAssembled = () -> !running || groupSlot.claimedMembers() >= groupSlot.groupSize();
     }
 
@@ -88,8 +99,14 @@ public final class WorkerThread implements Runnable
         return name;
     }
 
+    @Override
+    public String roleName()
+    {
+        return roleName;
+    }
+
     /**
-     * Gating sequence of this worker in its ready queue.
+     * Gating sequence of this worker thread in its ready queue.
      *
      * @return the sequence.
      */
@@ -99,7 +116,7 @@ public final class WorkerThread implements Runnable
     }
 
     /**
-     * How this worker waits.
+     * How this worker thread waits; its idle strategy.
      *
      * @return its waiter.
      */
@@ -119,37 +136,28 @@ public final class WorkerThread implements Runnable
     }
 
     /**
-     * Start the thread; when it is to be pinned, return once it is.
+     * When the thread is to be pinned, wait until it is; call after the thread started.
      *
-     * @param threadName name of the Java thread.
      * @throws IllegalStateException when the thread could not be pinned.
      */
-    public void start(final String threadName)
+    public void awaitPinned()
     {
-        thread = new Thread(this, threadName);
-        thread.setDaemon(true);
-        waiter.bind(thread);
-        thread.start();
-        if (cpu >= 0)
+        if (cpu < 0)
         {
-            awaitPinned(threadName);
+            return;
         }
-    }
-
-    private void awaitPinned(final String threadName)
-    {
         try
         {
             if (!pinned.await(PIN_TIMEOUT_MS, TimeUnit.MILLISECONDS))
             {
-                throw new IllegalStateException("thread " + threadName + " did not pin itself to CPU " + cpu
+                throw new IllegalStateException("thread " + roleName + " did not pin itself to CPU " + cpu
                     + " within " + PIN_TIMEOUT_MS + " ms");
             }
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while thread " + threadName + " pinned itself", ex);
+            throw new IllegalStateException("interrupted while thread " + roleName + " pinned itself", ex);
         }
         if (pinFailure != null)
         {
@@ -158,7 +166,7 @@ public final class WorkerThread implements Runnable
     }
 
     /**
-     * Ask the thread to stop after its current task.
+     * Ask the agent to stop after its current task; its runner is closed next.
      */
     public void stop()
     {
@@ -166,30 +174,8 @@ public final class WorkerThread implements Runnable
         waiter.interruptWait();
     }
 
-    /**
-     * Wait for the thread to end; interrupts it if it is still busy in a task after the first wait.
-     *
-     * @param timeoutMs how long to wait before and after interrupting.
-     * @return true when the thread ended.
-     * @throws InterruptedException if the caller is interrupted.
-     */
-    public boolean join(final long timeoutMs) throws InterruptedException
-    {
-        if (thread == null)
-        {
-            return true;
-        }
-        thread.join(timeoutMs);
-        if (thread.isAlive())
-        {
-            thread.interrupt();
-            thread.join(timeoutMs);
-        }
-        return !thread.isAlive();
-    }
-
     @Override
-    public void run()
+    public void onStart()
     {
         if (cpu >= 0)
         {
@@ -201,69 +187,81 @@ public final class WorkerThread implements Runnable
             {
                 pinFailure = ex;
                 running = false;
+                throw ex;
             }
-            pinned.countDown();
+            finally
+            {
+                pinned.countDown();
+            }
         }
-        while (running)
+    }
+
+    @Override
+    public int doWork()
+    {
+        if (!running)
+        {
+            return 0;
+        }
+        if (!holdsClaim)
         {
             claimed = queue.claim(sequence);
+            holdsClaim = true;
+            idleRounds = 0;
+            stagedSeen = -1;
             if (!queue.isAvailable(claimed))
             {
                 scheduler.flushCompletions(handoff);
             }
-            int idleRounds = 0;
-            long stagedSeen = -1;
-            long stagedSeenAt = 0;
-            long stagedReadAt = 0;
-            while (!queue.isAvailable(claimed))
+        }
+        if (!queue.isAvailable(claimed))
+        {
+            return idleWork();
+        }
+        holdsClaim = false;
+        final TaskSlot slot = scheduler.slots().get(queue.slotAt(claimed));
+        final int member = queue.memberAt(claimed);
+        if (slot.groupSize() > 1 && !assembleGroup(slot))
+        {
+            return 0;
+        }
+        runMember(slot, member);
+        // A consumer the last task released to this worker thread runs here, without a trip through the queue.
+        for (int next = handoff.take(); next != -1 && running; next = handoff.take())
+        {
+            runMember(scheduler.slots().get(next), 0);
+        }
+        return 1;
+    }
+
+    private int idleWork()
+    {
+        if (queue.hasOverflow())
+        {
+            queue.drainOverflow();
+            return 1;
+        }
+        if ((++idleRounds & STAGED_CHECK_MASK) == 0 && System.nanoTime() - stagedReadAt >= STAGED_READ_INTERVAL_NS)
+        {
+            // Tasks staged by the orchestrating thread, and no more staged for a while: it is running user code, so
+            // publish them from here. Looked at only every few microseconds: the orchestrating thread writes that
+            // count on every submit while it streams, and each read here makes its next write wait for the line.
+            final long staged = scheduler.stagedCount();
+            final long now = System.nanoTime();
+            stagedReadAt = now;
+            if (staged != stagedSeen)
             {
-                if (!running)
-                {
-                    return;
-                }
-                if (queue.hasOverflow())
-                {
-                    queue.drainOverflow();
-                    continue;
-                }
-                if ((++idleRounds & STAGED_CHECK_MASK) == 0
-                    && System.nanoTime() - stagedReadAt >= STAGED_READ_INTERVAL_NS)
-                {
-                    // Tasks staged by the orchestrating thread, and no more staged for a while: it is running user
-                    // code, so publish them from here. Looked at only every few microseconds: the orchestrating
-                    // thread writes that count on every submit while it streams, and each read here makes its
-                    // next write wait for the line to come back.
-                    final long staged = scheduler.stagedCount();
-                    final long now = System.nanoTime();
-                    stagedReadAt = now;
-                    if (staged != stagedSeen)
-                    {
-                        stagedSeen = staged;
-                        stagedSeenAt = now;
-                    }
-                    else if (staged > 0 && now - stagedSeenAt > TAKE_STAGED_AFTER_NS
-                        && scheduler.takeStaged(stagedBatch, scratch))
-                    {
-                        stagedSeen = -1;
-                        continue;
-                    }
-                }
-                waiter.idle(entryAvailable);
+                stagedSeen = staged;
+                stagedSeenAt = now;
             }
-            waiter.reset();
-            final TaskSlot slot = scheduler.slots().get(queue.slotAt(claimed));
-            final int member = queue.memberAt(claimed);
-            if (slot.groupSize() > 1 && !assembleGroup(slot))
+            else if (staged > 0 && now - stagedSeenAt > TAKE_STAGED_AFTER_NS
+                && scheduler.takeStaged(stagedBatch, scratch))
             {
-                return;
-            }
-            runMember(slot, member);
-            // A consumer the last task released to this worker runs here, without a trip through the queue.
-            for (int next = handoff.take(); next != -1 && running; next = handoff.take())
-            {
-                runMember(scheduler.slots().get(next), 0);
+                stagedSeen = -1;
+                return 1;
             }
         }
+        return 0;
     }
 
     private boolean assembleGroup(final TaskSlot slot)
@@ -303,6 +301,11 @@ public final class WorkerThread implements Runnable
         catch (final Throwable ex)
         {
             args.fail(TaskExecutionException.CALLABLE_THREW, String.valueOf(ex), ex, name);
+        }
+        // A callable that left this thread interrupted must not end the agent (its runner stops on an interrupt).
+        if (Thread.interrupted() && !running)
+        {
+            Thread.currentThread().interrupt();
         }
         scheduler.memberFinished(slot, scratch, handoff);
     }
