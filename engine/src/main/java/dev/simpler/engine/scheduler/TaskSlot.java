@@ -94,9 +94,9 @@ abstract class TaskSlotLookAhead extends TaskSlotDescriptionPadding
     int aheadUse;
     /**
      * Set on every {@link dev.simpler.engine.config.Configuration#LOOK_AHEAD}th task of a published batch: the slot
-     * numbers of the tasks that follow it in the batch (-1 past its end). Only a hint: the worker that runs this task starts loading their
-     * links ({@link SlotLinks}) at once, so that a chain's next links cross from the orchestrating thread's core
-     * together instead of one per task.
+     * numbers of the tasks that follow it in the batch (-1 past its end). Only a hint: the worker that runs this
+     * task starts loading their links ({@link SlotLinks}) at once, so that a chain's next links cross from the
+     * orchestrating thread's core together instead of one per task.
      */
     int ahead0;
     int ahead1;
