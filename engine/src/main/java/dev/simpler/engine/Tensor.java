@@ -142,13 +142,15 @@ public final class Tensor
      * This process's view of the tensor's bytes.
      *
      * @return a buffer over {@code [address, address + nbytes)}.
-     * @throws IllegalStateException for the null tensor or a tensor of 2 GiB or more.
+     * @throws IllegalStateException for the null tensor, a tensor of 2 GiB or more, or a JVM without the flags
+     *                               Agrona needs ({@link JvmFlags}).
      */
     public UnsafeBuffer buffer()
     {
         UnsafeBuffer view = buffer;
         if (view == null)
         {
+            JvmFlags.check();
             if (address == 0)
             {
                 throw new IllegalStateException("the null tensor has no memory: " + this);

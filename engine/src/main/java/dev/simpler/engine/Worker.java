@@ -81,9 +81,11 @@ public final class Worker implements IWorker, AutoCloseable
      * Start building a Worker.
      *
      * @return a builder with the defaults of SPEC §10.
+     * @throws IllegalStateException when the JVM lacks the flags Agrona needs ({@link JvmFlags}).
      */
     public static Builder builder()
     {
+        JvmFlags.check();
         return new Builder();
     }
 

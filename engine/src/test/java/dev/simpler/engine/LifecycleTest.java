@@ -404,11 +404,9 @@ class LifecycleTest
     {
         final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         final String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        final List<String> command = new ArrayList<>(List.of(java,
-            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "-cp", classPath, KilledEngineMain.class.getName()));
+        final List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(JvmFlags.OPTIONS);
+        command.addAll(List.of("-cp", classPath, KilledEngineMain.class.getName()));
         command.addAll(List.of(args));
         final Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         final BufferedReader out = new BufferedReader(

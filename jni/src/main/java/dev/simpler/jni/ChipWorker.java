@@ -12,6 +12,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import dev.simpler.engine.CallConfig;
 import dev.simpler.engine.IWorker;
+import dev.simpler.engine.JvmFlags;
 import dev.simpler.engine.TaskArgsView;
 import dev.simpler.engine.Tensor;
 import dev.simpler.mailbox.ChipArgsDescriptor;
@@ -70,9 +71,11 @@ public final class ChipWorker implements IWorker, AutoCloseable
      * @return the chip, with no device selected yet.
      * @throws IllegalArgumentException when the library cannot be loaded or lacks any of the six C API symbols
      *                                  (the message lists every missing one).
+     * @throws IllegalStateException    when the JVM lacks the flags Agrona needs ({@code JvmFlags}).
      */
     public static ChipWorker open(final Path runtimeLibrary)
     {
+        JvmFlags.check();
         Objects.requireNonNull(runtimeLibrary, "runtimeLibrary");
         if (!Files.isRegularFile(runtimeLibrary))
         {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -13,6 +14,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.simpler.engine.JvmFlags;
 
 /**
  * A tensor in memory that is mapped but not usable the way the kernel needs it (an input in a mapping with no
@@ -28,16 +31,15 @@ class InaccessibleTensorTest
     void aTensorInMemoryTheKernelCannotUseFailsTheRunInsteadOfCrashingTheJvm(
         final String permissions, @TempDir final Path dir) throws Exception
     {
-        final List<String> command = List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(JvmFlags.OPTIONS);
+        command.addAll(List.of(
             "-XX:-CreateCoredumpOnCrash",
             "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"),
             "-cp", System.getProperty("java.class.path"),
             InaccessibleTensorMain.class.getName(),
-            permissions);
+            permissions));
         final Process child = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
         final String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child exited: " + output);

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.simpler.engine.JvmFlags;
 import dev.simpler.mailbox.SharedMemoryFile;
 
 /**
@@ -17,14 +18,8 @@ import dev.simpler.mailbox.SharedMemoryFile;
  */
 public final class ChildLauncher
 {
-    /** JVM options every child gets: Agrona reaches into JDK internals, and a child needs little heap. */
-    static final List<String> BASE_OPTIONS = List.of(
-        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-        "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
-        "-XX:+UseSerialGC",
-        "-Xss1m",
-        "-XX:-UsePerfData");
+    /** JVM options every child gets: the flags Agrona needs ({@link JvmFlags}), and a child needs little heap. */
+    static final List<String> BASE_OPTIONS = baseOptions();
 
     private final List<String> extraOptions;
 
@@ -36,6 +31,13 @@ public final class ChildLauncher
     public ChildLauncher(final List<String> extraOptions)
     {
         this.extraOptions = List.copyOf(extraOptions);
+    }
+
+    private static List<String> baseOptions()
+    {
+        final List<String> options = new ArrayList<>(JvmFlags.OPTIONS);
+        options.addAll(List.of("-XX:+UseSerialGC", "-Xss1m", "-XX:-UsePerfData"));
+        return List.copyOf(options);
     }
 
     /**
