@@ -148,8 +148,11 @@ public final class Configuration
     /** How often one task may go to a child that dies without taking it before the task fails (SPEC §8). */
     public static final int CHILD_MAX_RESENDS = 3;
 
-    /** Replacements in a row that may be killed while they start before their worker is marked dead. */
-    public static final int CHILD_MAX_KILLED_STARTS = 3;
+    /**
+     * Replacements in a row that may be killed by a signal while they start before their worker is marked dead: a
+     * bound against a child that can never start, loose enough for children killed from outside again and again.
+     */
+    public static final int CHILD_MAX_KILLED_STARTS = 10;
 
     /**
      * Idle polls of a child with a doorbell (the backoff strategy) before it sleeps until the engine rings: the

@@ -669,6 +669,18 @@ final class ChildProcess
             return 0;
         }
         final String reason = describe() + ", which is dead: " + deathReason;
+        if (slot != null && slot.groupSize() == 1 && (resumeState == RESEND || resumeState == CLAIMED) && liveSiblings > 0)
+        {
+            // A task this worker held but never ran (it died before it took it, or while its replacement started):
+            // a live worker of the same queue runs it instead.
+            final TaskSlot held = slot;
+            slot = null;
+            holdsClaim = false;
+            memberCounted = false;
+            resends = 0;
+            queue.requeue(held);
+            return 1;
+        }
         if (slot == null)
         {
             final TaskSlot entry = scheduler.slots().get(queue.slotAt(claimed));

@@ -168,6 +168,22 @@ public final class ReadyQueue
     }
 
     /**
+     * Publish again a single task that a worker claimed and could not run because it died before it took the task,
+     * so that another worker of the queue runs it.
+     *
+     * @param slot the task, of one member.
+     */
+    public void requeue(final TaskSlot slot)
+    {
+        if (slot.groupSize != 1)
+        {
+            throw new IllegalArgumentException("only a single task can be published again: slot " + slot.index
+                + " is a group of " + slot.groupSize);
+        }
+        publish(slot);
+    }
+
+    /**
      * Publish tasks together: one claim of the ring for all their entries and one wake-up, instead of one of
      * each per task. Falls back to one at a time when the ring has no room for all of them.
      *
