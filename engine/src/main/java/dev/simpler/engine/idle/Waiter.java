@@ -158,6 +158,7 @@ public final class Waiter extends WaiterPadding implements IdleStrategy
      */
     public void idle(final WakeCondition condition, final long maxParkNs)
     {
+        assert owner == null || owner == Thread.currentThread() : "only " + owner.getName() + " waits on its waiter";
         if (busySpin)
         {
             Thread.onSpinWait();

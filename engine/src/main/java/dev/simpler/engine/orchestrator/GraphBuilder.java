@@ -166,6 +166,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
             stopWaiting();
             owner = null;
             assist.endRun();
+            scheduler.endRun();
         }
     }
 

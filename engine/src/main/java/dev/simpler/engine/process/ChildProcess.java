@@ -8,8 +8,7 @@ import static dev.simpler.engine.config.Configuration.CHILD_STEPS_PER_CYCLE;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-
-import org.agrona.collections.IntArrayList;
+import java.util.function.BooleanSupplier;
 
 import com.lmax.disruptor.Sequence;
 
@@ -21,6 +20,7 @@ import dev.simpler.engine.scheduler.ReadyQueue;
 import dev.simpler.engine.scheduler.Scheduler;
 import dev.simpler.engine.scheduler.StoredArgs;
 import dev.simpler.engine.scheduler.TaskSlot;
+import dev.simpler.engine.scheduler.WorkerContext;
 import dev.simpler.engine.worker.SubCallableRegistry;
 import dev.simpler.mailbox.ArgsBlobFlyweight;
 import dev.simpler.mailbox.MailboxDescriptor;
@@ -35,7 +35,8 @@ import dev.simpler.mailbox.SharedMemoryFile;
  * breaks the protocol fails its task and is replaced; one that cannot be replaced is marked dead and fails
  * the tasks it takes.
  *
- * <p>Single writer: the driver thread, after {@link #start} and {@link #awaitReady} on the initialising thread.
+ * <p>Single writer: the holder of the {@link ProcessDriver}'s driving lock (its thread, or the orchestrating thread
+ * assisting it; asserted), after {@link #start} and {@link #awaitReady} on the initialising thread.
  */
 final class ChildProcess
 {
@@ -65,7 +66,9 @@ final class ChildProcess
     private final ParentMailbox mailbox;
     private final Doorbell doorbell;
     private final Sequence sequence = new Sequence(-1);
-    private final IntArrayList scratch = new IntArrayList();
+    private final WorkerContext context = WorkerContext.oneByOne();
+    /** Whether the calling thread holds the driver's driving lock; set by the driver (asserted). */
+    private BooleanSupplier drivingLock = () -> true;
     private final int[] shape = new int[Tensor.MAX_DIMS];
 
     private int state = STARTING;
@@ -115,6 +118,16 @@ final class ChildProcess
         this.mailboxFile = SharedMemoryFile.create("mailbox", MailboxDescriptor.MAILBOX_LENGTH);
         this.mailbox = new ParentMailbox(mailboxFile.buffer(), name);
         this.doorbell = busySpin ? null : Doorbell.create();
+    }
+
+    /**
+     * Name the check of the role that steps this child: the holder of the driver's driving lock.
+     *
+     * @param holdsDrivingLock whether the calling thread holds it.
+     */
+    void drivenBy(final BooleanSupplier holdsDrivingLock)
+    {
+        drivingLock = holdsDrivingLock;
     }
 
     Sequence sequence()
@@ -242,6 +255,7 @@ final class ChildProcess
      */
     int doWork()
     {
+        assert drivingLock.getAsBoolean() : describe() + " is stepped only by the holder of the driving lock";
         // A finished task and the dispatch of the next one in the same call: the child is idle in between, and in
         // BACKOFF mode an idle child soon parks.
         int work = 0;
@@ -669,7 +683,8 @@ final class ChildProcess
             return 0;
         }
         final String reason = describe() + ", which is dead: " + deathReason;
-        if (slot != null && slot.groupSize() == 1 && (resumeState == RESEND || resumeState == CLAIMED) && liveSiblings > 0)
+        final boolean neverRan = resumeState == RESEND || resumeState == CLAIMED;
+        if (slot != null && slot.groupSize() == 1 && neverRan && liveSiblings > 0)
         {
             // A task this worker held but never ran (it died before it took it, or while its replacement started):
             // a live worker of the same queue runs it instead.
@@ -753,7 +768,7 @@ final class ChildProcess
         lastFinish = System.nanoTime();
         // No idle sibling finished later: this child takes what its finish releases, in this same call.
         mayClaim = true;
-        scheduler.memberFinished(finished, scratch);
+        scheduler.completer().memberFinished(finished, context);
     }
 
     private void markDead(final String reason)

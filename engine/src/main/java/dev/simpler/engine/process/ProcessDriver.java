@@ -80,6 +80,8 @@ public final class ProcessDriver implements Agent, RunAssist
     private volatile boolean inFlight;
     // Guarded by the driving lock.
     private boolean closed;
+    /** The thread that holds the driving lock, recorded only when assertions are enabled. */
+    private Thread drivingThread;
     private long nextLivenessCheck = System.nanoTime() + CHILD_LIVENESS_INTERVAL_NS;
     // Owned by the driver thread: how its last cycle asks it to idle, and the state of its waits.
     private int idleMode;
@@ -98,6 +100,10 @@ public final class ProcessDriver implements Agent, RunAssist
         final AgentFaultHook faultHook)
     {
         this.children = children.toArray(new ChildProcess[0]);
+        for (final ChildProcess child : this.children)
+        {
+            child.drivenBy(this::holdsDrivingLock);
+        }
         this.waiter = waiter;
         this.busySpin = busySpin;
         this.errorHandler = errorHandler;
@@ -307,14 +313,21 @@ public final class ProcessDriver implements Agent, RunAssist
         {
             return 0;
         }
+        assert (drivingThread = Thread.currentThread()) != null;
         try
         {
             return closed ? 0 : dutyCycle();
         }
         finally
         {
+            assert (drivingThread = null) == null;
             DRIVING.setRelease(this, 0);
         }
+    }
+
+    private boolean holdsDrivingLock()
+    {
+        return drivingThread == Thread.currentThread();
     }
 
     private int dutyCycle()

@@ -107,6 +107,8 @@ final class StagedSubmits extends StagedSubmitsHead
     }
 
     private final int[] entries = new int[CAPACITY];
+    /** The thread that holds the publishing lock, recorded only when assertions are enabled. */
+    private Thread lockOwner;
 
     /**
      * A taken batch: its slots in staging order and the position of the first. Each thread that takes batches
@@ -166,7 +168,22 @@ final class StagedSubmits extends StagedSubmitsHead
      */
     boolean tryLock()
     {
-        return PUBLISHING.compareAndSet(this, 0, 1);
+        if (PUBLISHING.compareAndSet(this, 0, 1))
+        {
+            assert (lockOwner = Thread.currentThread()) != null;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Whether the calling thread holds the publishing lock; tracked only with assertions enabled.
+     *
+     * @return true for the holder, false for any other thread (and for every thread without assertions).
+     */
+    boolean isLockedByCurrentThread()
+    {
+        return lockOwner == Thread.currentThread();
     }
 
     /**
@@ -174,6 +191,7 @@ final class StagedSubmits extends StagedSubmitsHead
      */
     void unlock()
     {
+        assert (lockOwner = null) == null;
         PUBLISHING.setRelease(this, 0);
     }
 

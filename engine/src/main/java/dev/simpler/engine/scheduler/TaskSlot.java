@@ -527,6 +527,67 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     }
 
     /**
+     * Make the slot ready for a new task; called by the orchestrating thread when it claims the slot. The task holds
+     * one reference, for its scope, and waits for nothing yet. Only what the orchestrating thread owns, or what must
+     * read as fresh before the task is published, is reset here (the consumers past the first, when there were
+     * any): the outcome is written when the task completes, and the stack links when it is pushed, so the lines the
+     * workers write are not pulled back.
+     */
+    void resetForClaim()
+    {
+        refCount = 1;
+        completionSeen = false;
+        use++;
+        wirePoisoned = false;
+        if (wiredConsumers > 1)
+        {
+            consumers.clear();
+        }
+        wiredConsumers = 0;
+        clearWiring();
+        slabRing = null;
+        slabId = -1;
+        scopeDepth = -1;
+        scopeListed = false;
+        stageSeq = -1;
+        wiredProducers = 0;
+    }
+
+    /**
+     * Wire this task (a consumer being submitted or published) to a producer that is published: under the
+     * producer's lock, as a consumer of a producer not completed yet, or poisoned by one that failed.
+     *
+     * @param producer the producer.
+     */
+    void wireTo(final TaskSlot producer)
+    {
+        producer.lock();
+        try
+        {
+            if (!producer.isCompleted())
+            {
+                if (wiredProducers == 0)
+                {
+                    // Before the first producer can count it: the link may hold the count of an earlier use.
+                    openProducers();
+                }
+                producer.addConsumer(index);
+                wiredProducers++;
+            }
+            else if (producer.outcome != TaskSlot.OUTCOME_OK)
+            {
+                poisoned = true;
+                wirePoisoned = true;
+            }
+        }
+        finally
+        {
+            producer.unlock();
+        }
+    }
+
+
+    /**
      * Forget the previous use's producers and addresses; called when the slot is claimed.
      */
     void clearWiring()

@@ -8,7 +8,6 @@ import static dev.simpler.engine.config.Configuration.TAKE_STAGED_AFTER_NS;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.agrona.collections.IntArrayList;
 import org.agrona.concurrent.Agent;
 
 import com.lmax.disruptor.Sequence;
@@ -16,10 +15,14 @@ import com.lmax.disruptor.Sequence;
 import dev.simpler.engine.CpuAffinity;
 import dev.simpler.engine.idle.Waiter;
 import dev.simpler.engine.idle.WakeCondition;
+import dev.simpler.engine.scheduler.BatchPublisher;
+import dev.simpler.engine.scheduler.Completer;
 import dev.simpler.engine.scheduler.ReadyQueue;
 import dev.simpler.engine.scheduler.Scheduler;
+import dev.simpler.engine.scheduler.SlotTable;
 import dev.simpler.engine.scheduler.StoredArgs;
 import dev.simpler.engine.scheduler.TaskSlot;
+import dev.simpler.engine.scheduler.WorkerContext;
 
 /**
  * The agent of one worker thread (SPEC §6), run by an Agrona {@code AgentRunner}: each duty cycle takes a task from
@@ -36,13 +39,13 @@ public final class WorkerAgent implements Agent
     private final String name;
     private final String roleName;
     private final ReadyQueue queue;
-    private final Scheduler scheduler;
+    private final SlotTable slots;
+    private final Completer completer;
+    private final BatchPublisher publisher;
     private final TaskExecutor executor;
     private final Sequence sequence = new Sequence(-1);
     private final Waiter waiter;
-    private final IntArrayList scratch = new IntArrayList();
-    private final Scheduler.Handoff handoff;
-    private final Scheduler.StagedBatch stagedBatch = new Scheduler.StagedBatch();
+    private final WorkerContext context;
     private final WakeCondition groupAssembled;
     private volatile boolean running = true;
     private long claimed;
@@ -52,6 +55,8 @@ public final class WorkerAgent implements Agent
     private long stagedSeenAt;
     private long stagedReadAt;
     private TaskSlot groupSlot;
+    /** The thread that runs this agent, bound when it starts. */
+    private Thread thread;
     /** The CPU the thread pins itself to before it takes work, or -1. */
     private int cpu = -1;
     private final CountDownLatch pinned = new CountDownLatch(1);
@@ -77,15 +82,17 @@ public final class WorkerAgent implements Agent
         final Waiter waiter,
         final int kind)
     {
-        this.handoff = new Scheduler.Handoff(kind);
+        this.context = WorkerContext.forWorkerThread(kind);
         this.name = name;
         this.roleName = roleName;
         this.queue = queue;
-        this.scheduler = scheduler;
+        this.slots = scheduler.slots();
+        this.completer = scheduler.completer();
+        this.publisher = scheduler.publisher();
         this.executor = executor;
         this.waiter = waiter;
         waiter.condition(
-            () -> !running || queue.isAvailable(claimed) || queue.hasOverflow() || scheduler.hasStaged());
+            () -> !running || queue.isAvailable(claimed) || queue.hasOverflow() || publisher.hasStaged());
         this.groupAssembled = () -> !running || groupSlot.claimedMembers() >= groupSlot.groupSize();
     }
 
@@ -177,6 +184,7 @@ public final class WorkerAgent implements Agent
     @Override
     public void onStart()
     {
+        thread = Thread.currentThread();
         if (cpu >= 0)
         {
             try
@@ -199,6 +207,8 @@ public final class WorkerAgent implements Agent
     @Override
     public int doWork()
     {
+        assert Thread.currentThread() == thread : "only " + roleName + " runs its agent, not "
+            + Thread.currentThread().getName();
         if (!running)
         {
             return 0;
@@ -211,7 +221,7 @@ public final class WorkerAgent implements Agent
             stagedSeen = -1;
             if (!queue.isAvailable(claimed))
             {
-                scheduler.flushCompletions(handoff);
+                completer.flushCompletions(context);
             }
         }
         if (!queue.isAvailable(claimed))
@@ -219,7 +229,7 @@ public final class WorkerAgent implements Agent
             return idleWork();
         }
         holdsClaim = false;
-        final TaskSlot slot = scheduler.slots().get(queue.slotAt(claimed));
+        final TaskSlot slot = slots.get(queue.slotAt(claimed));
         final int member = queue.memberAt(claimed);
         if (slot.groupSize() > 1 && !assembleGroup(slot))
         {
@@ -227,9 +237,9 @@ public final class WorkerAgent implements Agent
         }
         runMember(slot, member);
         // A consumer the last task released to this worker thread runs here, without a trip through the queue.
-        for (int next = handoff.take(); next != -1 && running; next = handoff.take())
+        for (int next = context.takeHandoff(); next != -1 && running; next = context.takeHandoff())
         {
-            runMember(scheduler.slots().get(next), 0);
+            runMember(slots.get(next), 0);
         }
         return 1;
     }
@@ -246,7 +256,7 @@ public final class WorkerAgent implements Agent
             // Tasks staged by the orchestrating thread, and no more staged for a while: it is running user code, so
             // publish them from here. Looked at only every few microseconds: the orchestrating thread writes that
             // count on every submit while it streams, and each read here makes its next write wait for the line.
-            final long staged = scheduler.stagedCount();
+            final long staged = publisher.stagedCount();
             final long now = System.nanoTime();
             stagedReadAt = now;
             if (staged != stagedSeen)
@@ -255,7 +265,7 @@ public final class WorkerAgent implements Agent
                 stagedSeenAt = now;
             }
             else if (staged > 0 && now - stagedSeenAt > TAKE_STAGED_AFTER_NS
-                && scheduler.takeStaged(stagedBatch, scratch))
+                && publisher.takeStaged(context))
             {
                 stagedSeen = -1;
                 return 1;
@@ -271,7 +281,7 @@ public final class WorkerAgent implements Agent
             queue.wakeWorkers();
             return true;
         }
-        scheduler.flushCompletions(handoff);
+        completer.flushCompletions(context);
         groupSlot = slot;
         while (slot.claimedMembers() < slot.groupSize())
         {
@@ -289,7 +299,7 @@ public final class WorkerAgent implements Agent
     private void runMember(final TaskSlot slot, final int member)
     {
         final StoredArgs args = slot.member(member);
-        scheduler.loadAhead(slot);
+        completer.loadAhead(slot);
         try
         {
             executor.execute(slot.callable(), args, slot.config());
@@ -307,6 +317,6 @@ public final class WorkerAgent implements Agent
         {
             Thread.currentThread().interrupt();
         }
-        scheduler.memberFinished(slot, scratch, handoff);
+        completer.memberFinished(slot, context);
     }
 }

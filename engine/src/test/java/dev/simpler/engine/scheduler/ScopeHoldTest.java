@@ -3,7 +3,6 @@ package dev.simpler.engine.scheduler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.agrona.collections.IntArrayList;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -18,13 +17,14 @@ class ScopeHoldTest
 {
     private SlotTable slots;
     private Scheduler scheduler;
-    private final IntArrayList scratch = new IntArrayList();
+    private final WorkerContext worker = WorkerContext.oneByOne();
 
     @BeforeEach
     void setUp()
     {
         slots = new SlotTable();
         scheduler = new Scheduler(slots, new ReadyQueue(slots, 1 << 16), new ReadyQueue(slots, 64));
+        scheduler.startRun();
         scheduler.openScope(0);
     }
 
@@ -104,6 +104,6 @@ class ScopeHoldTest
         {
             slot.member(0).fail(1, "boom", null, "test worker");
         }
-        scheduler.memberFinished(slot, scratch);
+        scheduler.completer().memberFinished(slot, worker);
     }
 }
