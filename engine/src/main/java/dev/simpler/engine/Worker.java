@@ -363,9 +363,9 @@ public final class Worker implements IWorker, AutoCloseable
         if (config.mode == WorkerMode.PROCESS)
         {
             final List<WorkerFactory> factories = new ArrayList<>();
-            for (final Object spec : config.nextLevel)
+            for (final NextLevelSpec spec : config.nextLevel)
             {
-                factories.add((WorkerFactory)spec);
+                factories.add(spec.factory());
             }
             processPool = new ProcessPool(context, factories, subQueue, nextQueue, scheduler, subCallables,
                 sharedRegions);
@@ -407,9 +407,9 @@ public final class Worker implements IWorker, AutoCloseable
         final EngineContext context, final ReadyQueue subQueue, final ReadyQueue nextQueue, final Scheduler scheduler)
     {
         final List<IWorker> nextLevel = new ArrayList<>();
-        for (final Object spec : config.nextLevel)
+        for (final NextLevelSpec spec : config.nextLevel)
         {
-            nextLevel.add(spec instanceof WorkerFactory ? build((WorkerFactory)spec) : (IWorker)spec);
+            nextLevel.add(spec.factory() != null ? build(spec.factory()) : spec.instance());
         }
         final List<WorkerAgent> subAgents = new ArrayList<>();
         final TaskExecutor subExecutor = subCallables.inProcessExecutor();
@@ -552,7 +552,7 @@ public final class Worker implements IWorker, AutoCloseable
         private int level = 3;
         private WorkerMode mode = WorkerMode.THREAD;
         private int subWorkers;
-        private final List<Object> nextLevel = new ArrayList<>();
+        private final List<NextLevelSpec> nextLevel = new ArrayList<>();
         private long heapRingSize = DEFAULT_HEAP_RING_SIZE;
         private Duration allocTimeout = Duration.ofMillis(DEFAULT_ALLOC_TIMEOUT_MS);
         private WaitStrategy waitStrategy = WaitStrategy.BACKOFF;
@@ -618,7 +618,7 @@ public final class Worker implements IWorker, AutoCloseable
          */
         public Builder nextLevel(final IWorker worker)
         {
-            nextLevel.add(Objects.requireNonNull(worker, "worker"));
+            nextLevel.add(new NextLevelSpec(Objects.requireNonNull(worker, "worker"), null));
             return this;
         }
 
@@ -631,7 +631,7 @@ public final class Worker implements IWorker, AutoCloseable
          */
         public Builder nextLevel(final WorkerFactory factory)
         {
-            nextLevel.add(Objects.requireNonNull(factory, "factory"));
+            nextLevel.add(new NextLevelSpec(null, Objects.requireNonNull(factory, "factory")));
             return this;
         }
 
@@ -775,12 +775,13 @@ public final class Worker implements IWorker, AutoCloseable
         {
             if (mode == WorkerMode.PROCESS)
             {
-                for (final Object spec : nextLevel)
+                for (final NextLevelSpec spec : nextLevel)
                 {
-                    if (!(spec instanceof WorkerFactory))
+                    if (spec.factory() == null)
                     {
                         throw new IllegalArgumentException("PROCESS mode builds next-level workers inside the "
-                            + "children: use nextLevel(WorkerFactory), not nextLevel(IWorker) (" + spec + ")");
+                            + "children: use nextLevel(WorkerFactory), not nextLevel(IWorker) (" + spec.instance()
+                            + ")");
                     }
                 }
             }
@@ -809,5 +810,16 @@ public final class Worker implements IWorker, AutoCloseable
             copy.faultHook = faultHook;
             return new Worker(copy, "w" + WorkerIds.next());
         }
+    }
+
+    /**
+     * One next-level worker of a Builder, in the order added: an instance given by the caller (THREAD mode), or a
+     * factory that builds it where it runs.
+     *
+     * @param instance the caller's worker, or null.
+     * @param factory  the factory, or null.
+     */
+    private record NextLevelSpec(IWorker instance, WorkerFactory factory)
+    {
     }
 }

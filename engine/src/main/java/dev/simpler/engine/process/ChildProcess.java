@@ -507,12 +507,7 @@ final class ChildProcess
     {
         if (!queue.isAvailable(claimed))
         {
-            if (queue.hasOverflow())
-            {
-                queue.drainOverflow();
-                return 1;
-            }
-            return 0;
+            return queue.pollClaimed(claimed);
         }
         readEntry();
         if (slot.groupSize() > 1 && slot.claimedMembers() < slot.groupSize())
@@ -534,10 +529,7 @@ final class ChildProcess
         if (slot.groupSize() > 1 && !memberCounted)
         {
             memberCounted = true;
-            if (slot.claimMember() == slot.groupSize())
-            {
-                queue.wakeWorkers();
-            }
+            queue.joinGroup(slot);
         }
     }
 
@@ -675,12 +667,7 @@ final class ChildProcess
         }
         if (!queue.isAvailable(claimed))
         {
-            if (queue.hasOverflow())
-            {
-                queue.drainOverflow();
-                return 1;
-            }
-            return 0;
+            return queue.pollClaimed(claimed);
         }
         final String reason = describe() + ", which is dead: " + deathReason;
         final boolean neverRan = resumeState == RESEND || resumeState == CLAIMED;

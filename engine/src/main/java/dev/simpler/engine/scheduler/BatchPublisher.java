@@ -179,7 +179,7 @@ public final class BatchPublisher
                     consumer.wireTo(producer);
                 }
             }
-            if (consumer.wiredProducers == 0 || consumer.unseal())
+            if (consumer.wiredProducers == 0 || consumer.sealOpen())
             {
                 (consumer.poisoned ? skipped : ready[consumer.kind]).addInt(consumer.index);
             }

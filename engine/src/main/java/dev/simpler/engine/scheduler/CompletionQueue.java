@@ -28,15 +28,9 @@ final class CompletionQueue
         }
     }
 
-    private final SlotTable slots;
     @SuppressWarnings("unused")
     private volatile int head = EMPTY;
     private volatile Waiter consumerWaiter;
-
-    CompletionQueue(final SlotTable slots)
-    {
-        this.slots = slots;
-    }
 
     void consumerWaiter(final Waiter waiter)
     {
@@ -88,10 +82,5 @@ final class CompletionQueue
             return EMPTY;
         }
         return (int)HEAD.getAndSet(this, EMPTY);
-    }
-
-    TaskSlot slot(final int index)
-    {
-        return slots.get(index);
     }
 }

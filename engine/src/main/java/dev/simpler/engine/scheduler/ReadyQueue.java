@@ -270,6 +270,46 @@ public final class ReadyQueue
     }
 
     /**
+     * What a consumer does while the entry it claimed is not published yet: move overflowed tasks into the ring,
+     * where its entry may be among them. The one sequence every consumer of the queue follows, worker thread or
+     * child.
+     *
+     * @param sequence the consumer's claimed sequence.
+     * @return 1 when the entry is published, or when overflowed tasks were moved (look again); 0 when there is
+     *         nothing to do but wait.
+     */
+    public int pollClaimed(final long sequence)
+    {
+        if (isAvailable(sequence))
+        {
+            return 1;
+        }
+        if (hasOverflow())
+        {
+            drainOverflow();
+            return 1;
+        }
+        return 0;
+    }
+
+    /**
+     * Count a consumer in as a member of the group it took, and wake the other members' consumers when it is the
+     * last: the members run on distinct consumers at the same time.
+     *
+     * @param group the group's slot.
+     * @return true when every member is taken now.
+     */
+    public boolean joinGroup(final TaskSlot group)
+    {
+        if (group.claimMember() == group.groupSize)
+        {
+            wakeWorkers();
+            return true;
+        }
+        return false;
+    }
+
+    /**
      * Wake every parked worker of this type, e.g. when a group becomes fully claimed.
      */
     public void wakeWorkers()

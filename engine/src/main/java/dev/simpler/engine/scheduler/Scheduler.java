@@ -56,7 +56,7 @@ public final class Scheduler
     {
         this.slots = slots;
         this.readyQueues = new ReadyQueue[] {subQueue, nextLevelQueue};
-        this.completions = new CompletionQueue(slots);
+        this.completions = new CompletionQueue();
         this.completer = new Completer(slots, readyQueues, completions);
         this.publisher = new BatchPublisher(slots, readyQueues, completer, stagedSubmits);
         this.scopes = new ScopeHolds(slots);
@@ -414,7 +414,7 @@ public final class Scheduler
     private void sealWired(final TaskSlot slot, final IntArrayList skipped)
     {
         // With no producer wired, no other thread knows the task yet: it is ready without an atomic update.
-        if (slot.wiredProducers == 0 || slot.unseal())
+        if (slot.wiredProducers == 0 || slot.sealOpen())
         {
             completer.becameReady(slot, skipped);
         }

@@ -322,10 +322,12 @@ abstract class TaskSlotOwnedPadding extends TaskSlotOwned
  */
 public final class TaskSlot extends TaskSlotOwnedPadding
 {
+    // A slot knows two of a task's states (SPEC §3) itself: READY and RUNNING are where the task is (a ready queue,
+    // a worker), FREE and CONSUMED are the slot table's.
     /** Submitted and not completed yet. */
-    public static final int PENDING = 1;
+    public static final int PENDING = 0;
     /** Finished (successfully, failed or skipped); its consumer list is frozen. */
-    public static final int COMPLETED = 4;
+    public static final int COMPLETED = 1;
 
     /** What {@link #firstConsumer} returns for a task that has none. */
     static final int NO_CONSUMER = Integer.MIN_VALUE;
@@ -832,7 +834,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
      *
      * @return true when every wired producer has completed already.
      */
-    boolean unseal()
+    boolean sealOpen()
     {
         final int wired = wiredProducers;
         return (int)PENDING_PRODUCERS.getAndAdd(this, -wired) - wired == 0;
@@ -850,7 +852,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     /**
      * One producer finished. A task sealed closed with one producer is ready without counting (only that
      * producer's completer gets here); otherwise the count goes up from zero: a task sealed closed is ready when
-     * it reaches the count it was sealed with, any other reaches zero only after {@link #unseal} took its wired
+     * it reaches the count it was sealed with, any other reaches zero only after {@link #sealOpen} took its wired
      * producers off, and stays above zero until then.
      *
      * @return true when it was the last one.

@@ -246,9 +246,8 @@ public final class WorkerAgent implements Agent
 
     private int idleWork()
     {
-        if (queue.hasOverflow())
+        if (queue.pollClaimed(claimed) > 0)
         {
-            queue.drainOverflow();
             return 1;
         }
         if ((++idleRounds & STAGED_CHECK_MASK) == 0 && System.nanoTime() - stagedReadAt >= STAGED_READ_INTERVAL_NS)
@@ -276,9 +275,8 @@ public final class WorkerAgent implements Agent
 
     private boolean assembleGroup(final TaskSlot slot)
     {
-        if (slot.claimMember() == slot.groupSize())
+        if (queue.joinGroup(slot))
         {
-            queue.wakeWorkers();
             return true;
         }
         completer.flushCompletions(context);
