@@ -33,22 +33,8 @@ abstract class WaiterSharedFields
 @SuppressWarnings("unused")
 abstract class WaiterPadding extends WaiterSharedFields
 {
-    private long p01;
-    private long p02;
-    private long p03;
-    private long p04;
-    private long p05;
-    private long p06;
-    private long p07;
-    private long p08;
-    private long p09;
-    private long p10;
-    private long p11;
-    private long p12;
-    private long p13;
-    private long p14;
-    private long p15;
-    private long p16;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15, p16;
 
     WaiterPadding(final boolean busySpin)
     {
@@ -71,14 +57,8 @@ public final class Waiter extends WaiterPadding implements IdleStrategy
     // Written by the owner on every idle spin; the padding above keeps it away from the fields wakers read.
     private int idleCount;
     private WakeCondition condition = () -> false;
-    @SuppressWarnings("unused")
-    private long q01;
-    private long q02;
-    private long q03;
-    private long q04;
-    private long q05;
-    private long q06;
-    private long q07;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long q01, q02, q03, q04, q05, q06, q07;
 
     /**
      * A waiter for the given strategy.

@@ -12,23 +12,8 @@ abstract class CompleterLeadPadding
     /** Fills the word after the object header, so that no field of a subclass is placed there. */
     @SuppressWarnings("unused")
     private int o00;
-    @SuppressWarnings("unused")
-    private long o01;
-    private long o02;
-    private long o03;
-    private long o04;
-    private long o05;
-    private long o06;
-    private long o07;
-    private long o08;
-    private long o09;
-    private long o10;
-    private long o11;
-    private long o12;
-    private long o13;
-    private long o14;
-    private long o15;
-    private long o16;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long o01, o02, o03, o04, o05, o06, o07, o08, o09, o10, o11, o12, o13, o14, o15, o16;
 }
 
 /**
@@ -56,23 +41,8 @@ abstract class CompleterFields extends CompleterLeadPadding
  */
 abstract class CompleterFieldsPadding extends CompleterFields
 {
-    @SuppressWarnings("unused")
-    private long p01;
-    private long p02;
-    private long p03;
-    private long p04;
-    private long p05;
-    private long p06;
-    private long p07;
-    private long p08;
-    private long p09;
-    private long p10;
-    private long p11;
-    private long p12;
-    private long p13;
-    private long p14;
-    private long p15;
-    private long p16;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15, p16;
 
     CompleterFieldsPadding(final SlotTable slots, final ReadyQueue[] readyQueues, final CompletionQueue completions)
     {
@@ -103,23 +73,8 @@ abstract class CompleterDemand extends CompleterFieldsPadding
  */
 abstract class CompleterDemandPadding extends CompleterDemand
 {
-    @SuppressWarnings("unused")
-    private long r01;
-    private long r02;
-    private long r03;
-    private long r04;
-    private long r05;
-    private long r06;
-    private long r07;
-    private long r08;
-    private long r09;
-    private long r10;
-    private long r11;
-    private long r12;
-    private long r13;
-    private long r14;
-    private long r15;
-    private long r16;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long r01, r02, r03, r04, r05, r06, r07, r08, r09, r10, r11, r12, r13, r14, r15, r16;
 
     CompleterDemandPadding(final SlotTable slots, final ReadyQueue[] readyQueues, final CompletionQueue completions)
     {

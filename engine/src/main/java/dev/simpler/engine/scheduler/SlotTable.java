@@ -8,23 +8,8 @@ abstract class SlotTableLeadPadding
     /** Fills the word after the object header, so that no field of a subclass is placed there. */
     @SuppressWarnings("unused")
     private int o00;
-    @SuppressWarnings("unused")
-    private long o01;
-    private long o02;
-    private long o03;
-    private long o04;
-    private long o05;
-    private long o06;
-    private long o07;
-    private long o08;
-    private long o09;
-    private long o10;
-    private long o11;
-    private long o12;
-    private long o13;
-    private long o14;
-    private long o15;
-    private long o16;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long o01, o02, o03, o04, o05, o06, o07, o08, o09, o10, o11, o12, o13, o14, o15, o16;
 }
 
 /**
@@ -43,23 +28,8 @@ abstract class SlotTableChunks extends SlotTableLeadPadding
  */
 abstract class SlotTableChunksPadding extends SlotTableChunks
 {
-    @SuppressWarnings("unused")
-    private long p01;
-    private long p02;
-    private long p03;
-    private long p04;
-    private long p05;
-    private long p06;
-    private long p07;
-    private long p08;
-    private long p09;
-    private long p10;
-    private long p11;
-    private long p12;
-    private long p13;
-    private long p14;
-    private long p15;
-    private long p16;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15, p16;
 }
 
 /**
@@ -84,23 +54,8 @@ abstract class SlotTableFreeList extends SlotTableChunksPadding
  */
 abstract class SlotTableFreeListPadding extends SlotTableFreeList
 {
-    @SuppressWarnings("unused")
-    private long q01;
-    private long q02;
-    private long q03;
-    private long q04;
-    private long q05;
-    private long q06;
-    private long q07;
-    private long q08;
-    private long q09;
-    private long q10;
-    private long q11;
-    private long q12;
-    private long q13;
-    private long q14;
-    private long q15;
-    private long q16;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15, q16;
 }
 
 /**

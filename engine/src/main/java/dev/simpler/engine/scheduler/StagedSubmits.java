@@ -10,23 +10,8 @@ import org.agrona.collections.IntArrayList;
  */
 abstract class StagedSubmitsTail
 {
-    @SuppressWarnings("unused")
-    private long p01;
-    private long p02;
-    private long p03;
-    private long p04;
-    private long p05;
-    private long p06;
-    private long p07;
-    private long p08;
-    private long p09;
-    private long p10;
-    private long p11;
-    private long p12;
-    private long p13;
-    private long p14;
-    private long p15;
-    private long p16;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15, p16;
     @SuppressWarnings("unused")
     volatile long tail;
 }
@@ -36,23 +21,8 @@ abstract class StagedSubmitsTail
  */
 abstract class StagedSubmitsPadding extends StagedSubmitsTail
 {
-    @SuppressWarnings("unused")
-    private long q01;
-    private long q02;
-    private long q03;
-    private long q04;
-    private long q05;
-    private long q06;
-    private long q07;
-    private long q08;
-    private long q09;
-    private long q10;
-    private long q11;
-    private long q12;
-    private long q13;
-    private long q14;
-    private long q15;
-    private long q16;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15, q16;
 }
 
 /**
@@ -64,14 +34,8 @@ abstract class StagedSubmitsHead extends StagedSubmitsPadding
     volatile long head;
     @SuppressWarnings("unused")
     volatile int publishing;
-    @SuppressWarnings("unused")
-    private long r01;
-    private long r02;
-    private long r03;
-    private long r04;
-    private long r05;
-    private long r06;
-    private long r07;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long r01, r02, r03, r04, r05, r06, r07;
 }
 
 /**

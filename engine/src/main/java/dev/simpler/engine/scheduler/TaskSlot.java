@@ -59,23 +59,8 @@ abstract class TaskSlotDescription
  */
 abstract class TaskSlotDescriptionPadding extends TaskSlotDescription
 {
-    @SuppressWarnings("unused")
-    private long p01;
-    private long p02;
-    private long p03;
-    private long p04;
-    private long p05;
-    private long p06;
-    private long p07;
-    private long p08;
-    private long p09;
-    private long p10;
-    private long p11;
-    private long p12;
-    private long p13;
-    private long p14;
-    private long p15;
-    private long p16;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15, p16;
 
     TaskSlotDescriptionPadding(final int index, final int[] links, final int link)
     {
@@ -121,23 +106,8 @@ abstract class TaskSlotLookAhead extends TaskSlotDescriptionPadding
  */
 abstract class TaskSlotLookAheadPadding extends TaskSlotLookAhead
 {
-    @SuppressWarnings("unused")
-    private long l01;
-    private long l02;
-    private long l03;
-    private long l04;
-    private long l05;
-    private long l06;
-    private long l07;
-    private long l08;
-    private long l09;
-    private long l10;
-    private long l11;
-    private long l12;
-    private long l13;
-    private long l14;
-    private long l15;
-    private long l16;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long l01, l02, l03, l04, l05, l06, l07, l08, l09, l10, l11, l12, l13, l14, l15, l16;
 
     TaskSlotLookAheadPadding(final int index, final int[] links, final int link)
     {
@@ -195,23 +165,8 @@ abstract class TaskSlotShared extends TaskSlotLookAheadPadding
  */
 abstract class TaskSlotSharedPadding extends TaskSlotShared
 {
-    @SuppressWarnings("unused")
-    private long q01;
-    private long q02;
-    private long q03;
-    private long q04;
-    private long q05;
-    private long q06;
-    private long q07;
-    private long q08;
-    private long q09;
-    private long q10;
-    private long q11;
-    private long q12;
-    private long q13;
-    private long q14;
-    private long q15;
-    private long q16;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15, q16;
 
     TaskSlotSharedPadding(final int index, final int[] links, final int link)
     {
@@ -266,23 +221,8 @@ abstract class TaskSlotOwned extends TaskSlotSharedPadding
  */
 abstract class TaskSlotOwnedPadding extends TaskSlotOwned
 {
-    @SuppressWarnings("unused")
-    private long r01;
-    private long r02;
-    private long r03;
-    private long r04;
-    private long r05;
-    private long r06;
-    private long r07;
-    private long r08;
-    private long r09;
-    private long r10;
-    private long r11;
-    private long r12;
-    private long r13;
-    private long r14;
-    private long r15;
-    private long r16;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long r01, r02, r03, r04, r05, r06, r07, r08, r09, r10, r11, r12, r13, r14, r15, r16;
 
     TaskSlotOwnedPadding(final int index, final int[] links, final int link)
     {
