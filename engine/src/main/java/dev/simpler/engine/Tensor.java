@@ -63,6 +63,65 @@ public final class Tensor
     }
 
     /**
+     * A view of this tensor's bytes (SPEC §2.6): {@code shape} elements of {@code dtype} starting {@code byteOffset}
+     * bytes into this tensor. A view is a tensor like any other: tasks that name it depend on the bytes it covers,
+     * and a view of an {@code alloc}'d tensor keeps its memory alive like the tensor itself.
+     *
+     * @param byteOffset where the view starts, in bytes from this tensor's address.
+     * @param dtype      the view's element type.
+     * @param shape      the view's 1 to 5 dimensions.
+     * @return the view.
+     * @throws IndexOutOfBoundsException when the view does not lie inside this tensor, naming the offset, the view's
+     *                                   size and this tensor's size.
+     * @throws IllegalArgumentException  for the null tensor, which has no bytes, or a bad shape.
+     */
+    public Tensor view(final long byteOffset, final DataType dtype, final int... shape)
+    {
+        if (address == 0)
+        {
+            throw new IllegalArgumentException("the null tensor has no bytes to view: " + this);
+        }
+        final Tensor shaped = of(0, dtype, shape);
+        if (byteOffset < 0 || byteOffset > nbytes || shaped.nbytes > nbytes - byteOffset)
+        {
+            throw new IndexOutOfBoundsException("a view of " + shaped.nbytes + " bytes at byte offset " + byteOffset
+                + " does not lie inside the tensor of " + nbytes + " bytes: " + this);
+        }
+        return new Tensor(address + byteOffset, dtype, shaped.shape, shaped.nbytes);
+    }
+
+    /**
+     * The rows {@code [start, end)} of dimension 0, as a view of this tensor (SPEC §2.6).
+     *
+     * @param start first row, 0 to {@code shape(0)}.
+     * @param end   row after the last, {@code start} to {@code shape(0)}.
+     * @return the view, of {@code end - start} rows.
+     * @throws IndexOutOfBoundsException when the rows are not within dimension 0, naming both and its size.
+     * @throws IllegalArgumentException  for the null tensor, which has no bytes.
+     */
+    public Tensor slice(final int start, final int end)
+    {
+        if (address == 0)
+        {
+            throw new IllegalArgumentException("the null tensor has no rows to slice: " + this);
+        }
+        final int rows = shape[0];
+        if (start < 0 || end < start || end > rows)
+        {
+            throw new IndexOutOfBoundsException("rows [" + start + ", " + end + ") are not within dimension 0 of "
+                + rows + " rows: " + this);
+        }
+        long rowBytes = dtype.elementSize();
+        for (int i = 1; i < shape.length; i++)
+        {
+            rowBytes *= shape[i];
+        }
+        final int[] sliced = shape.clone();
+        sliced[0] = end - start;
+        return new Tensor(address + start * rowBytes, dtype, sliced, (end - start) * rowBytes);
+    }
+
+    /**
      * The same element type and shape at another address.
      *
      * @param newAddress the other address.
