@@ -151,6 +151,7 @@ public final class TaskArgs implements TaskArgsView
      * @param i index.
      * @return the tag.
      */
+    @Override
     public TensorArgType tag(final int i)
     {
         checkTensorIndex(i);

@@ -36,6 +36,20 @@ public interface TaskArgsView
     long scalar(int i);
 
     /**
+     * The tag tensor {@code i} was submitted with (SPEC §2.3). Workers the engine calls in its own process (THREAD
+     * mode) can read it; tags are consumed at submit time and do not travel through mailboxes, so a PROCESS-mode
+     * child cannot.
+     *
+     * @param i index, 0..tensorCount()-1.
+     * @return the tag.
+     * @throws UnsupportedOperationException where the tags are not known, as in a PROCESS-mode child.
+     */
+    default TensorArgType tag(final int i)
+    {
+        throw new UnsupportedOperationException("these arguments carry no tags: " + getClass().getName());
+    }
+
+    /**
      * Scalar {@code i} read as a float.
      *
      * @param i index.

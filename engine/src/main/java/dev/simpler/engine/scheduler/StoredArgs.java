@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 import dev.simpler.engine.TaskArgsView;
 import dev.simpler.engine.Tensor;
+import dev.simpler.engine.TensorArgType;
 
 /**
  * The arguments of one task (or one group member) as stored in its slot at submit time, tags stripped. The
@@ -23,6 +24,9 @@ public final class StoredArgs implements TaskArgsView
     // Room for common tasks from the start (16 tensors is also the chip-args limit), so that a slot taking a
     // wider task than before does not allocate in steady state; wider tasks grow the arrays once per slot.
     private Tensor[] tensors = new Tensor[INITIAL_CAPACITY];
+    private TensorArgType[] tags = new TensorArgType[INITIAL_CAPACITY];
+    /** Whether the tags were stored: true for arguments copied from a submit, false for those a child decoded. */
+    private boolean tagsKnown;
     private long[] scalars = new long[INITIAL_CAPACITY];
     private int tensorCount;
     private int scalarCount;
@@ -41,8 +45,9 @@ public final class StoredArgs implements TaskArgsView
     {
         final int tensorTotal = source.tensorCount();
         final int scalarTotal = source.scalarCount();
-        reset(tensorTotal, scalarTotal);
+        resize(tensorTotal, scalarTotal);
         final Tensor[] stored = tensors;
+        final TensorArgType[] storedTags = tags;
         for (int i = 0; i < tensorTotal; i++)
         {
             final Tensor t = source.tensor(i);
@@ -50,6 +55,15 @@ public final class StoredArgs implements TaskArgsView
             {
                 stored[i] = t;
             }
+            final TensorArgType tag = source.tag(i);
+            if (storedTags[i] != tag)
+            {
+                storedTags[i] = tag;
+            }
+        }
+        if (!tagsKnown)
+        {
+            tagsKnown = true;
         }
         final long[] storedScalars = scalars;
         for (int i = 0; i < scalarTotal; i++)
@@ -70,9 +84,19 @@ public final class StoredArgs implements TaskArgsView
      */
     public void reset(final int tensorTotal, final int scalarTotal)
     {
+        resize(tensorTotal, scalarTotal);
+        if (tagsKnown)
+        {
+            tagsKnown = false;
+        }
+    }
+
+    private void resize(final int tensorTotal, final int scalarTotal)
+    {
         if (tensorTotal > tensors.length)
         {
             tensors = new Tensor[Math.max(tensorTotal, tensors.length * 2)];
+            tags = new TensorArgType[tensors.length];
         }
         if (scalarTotal > scalars.length)
         {
@@ -172,6 +196,28 @@ public final class StoredArgs implements TaskArgsView
     public int tensorCount()
     {
         return tensorCount;
+    }
+
+    /**
+     * The tag tensor {@code i} was submitted with; a worker the engine calls in its own process can read it.
+     *
+     * @param i index.
+     * @return the tag.
+     * @throws UnsupportedOperationException in a PROCESS-mode child: tags do not travel through mailboxes.
+     */
+    @Override
+    public TensorArgType tag(final int i)
+    {
+        if (!tagsKnown)
+        {
+            throw new UnsupportedOperationException("tags do not travel through mailboxes (SPEC §7): a PROCESS-mode "
+                + "child cannot read the tag of tensor " + i + "; pass what the callable needs as a scalar");
+        }
+        if (i < 0 || i >= tensorCount)
+        {
+            throw new IndexOutOfBoundsException("tensor index out of range: i=" + i + ", tensorCount=" + tensorCount);
+        }
+        return tags[i];
     }
 
     @Override
