@@ -1,0 +1,15 @@
+/**
+ * The simpler engine: runs graphs of tasks over sub workers (Java callables in engine threads or child JVMs) and
+ * next-level workers (chips, or lower-level Workers). Only {@code dev.simpler.engine} is API; the packages of the
+ * engine's roles are internal and exported only to the project's own modules that build on them.
+ */
+module dev.simpler.engine
+{
+    requires transitive dev.simpler.mailbox;
+    requires transitive org.agrona;
+    requires com.lmax.disruptor;
+    requires affinity;
+    requires jdk.unsupported;
+
+    exports dev.simpler.engine;
+}
