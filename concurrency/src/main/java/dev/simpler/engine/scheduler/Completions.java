@@ -1,5 +1,7 @@
 package dev.simpler.engine.scheduler;
 
+import static dev.simpler.engine.config.Configuration.COMPLETION_GROUP;
+
 import java.util.Arrays;
 
 /**
@@ -34,7 +36,7 @@ final class Completions
             final int[] record = slot.completionRecord;
             record[CompletionRecord.COUNT] = 0;
             record[CompletionRecord.NEXT] = -1;
-            Arrays.fill(record, CompletionRecord.ENTRIES, CompletionRecord.ENTRIES + dev.simpler.engine.config.Configuration.COMPLETION_GROUP,
+            Arrays.fill(record, CompletionRecord.ENTRIES, CompletionRecord.ENTRIES + COMPLETION_GROUP,
                 Integer.MIN_VALUE);
         }
     }
@@ -79,13 +81,13 @@ final class Completions
                 unexpected++;
                 break;
             }
-            final int[] record = queue.slot(index).completionRecord;
+            final int[] record = SharedSlots.table().get(index).completionRecord;
             final int grouped = record[CompletionRecord.COUNT];
             if (grouped == 0)
             {
                 taken += note(~index);
             }
-            else if (grouped > 0 && grouped <= dev.simpler.engine.config.Configuration.COMPLETION_GROUP)
+            else if (grouped > 0 && grouped <= COMPLETION_GROUP)
             {
                 for (int i = CompletionRecord.ENTRIES, end = i + grouped; i < end; i++)
                 {

@@ -30,7 +30,7 @@ import dev.simpler.engine.idle.Waiter;
 public final class Scheduler
 {
     private final SlotTable slots;
-    private final ReadyQueue[] readyQueues;
+    final ReadyQueue[] readyQueues;
     private final CompletionQueue completions;
     private final StagedSubmits stagedSubmits = new StagedSubmits();
     private final Completer completer;
