@@ -35,7 +35,10 @@ abstract class TaskSlotDescription
     final int link;
     CallConfig config;
     StoredArgs[] members = {new StoredArgs()};
-    /** Consumers past the first: appended by the orchestrating thread, emptied by it when the slot is claimed. */
+    /**
+     * Consumers past the first: appended by whoever wires a consumer to this task (see {@link TaskSlotOwned}),
+     * emptied by the orchestrating thread when the slot is claimed.
+     */
     final IntArrayList consumers = new IntArrayList();
     final int[] completionRecord = new int[CompletionRecord.LENGTH];
     /** Producers past the first (the first is a field: most tasks have one or none). */
@@ -175,9 +178,11 @@ abstract class TaskSlotSharedPadding extends TaskSlotShared
 }
 
 /**
- * What only the orchestrating thread reads and writes: the submit's wiring state, the retirement bookkeeping
- * (producers, references, slab, scope), and what it knows of the task's consumers and poison without reading
- * the workers' line.
+ * The orchestrating thread's own group: the retirement bookkeeping (producers, references, slab, scope), written
+ * only by it; and the wiring state (wired producers and consumers, the wire poison), written by whoever wires the
+ * task — the orchestrating thread while it submits the task, then, for a staged task, the holder of the publishing
+ * lock that publishes its batch ({@link BatchPublisher}; the task is handed over when it is staged, so the two never
+ * wire one task at once), and for a published producer only under the producer's slot lock.
  */
 abstract class TaskSlotOwned extends TaskSlotSharedPadding
 {
@@ -881,13 +886,14 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     }
 
     /**
-     * Wire a consumer; called by the orchestrating thread under the slot's lock, before COMPLETED.
+     * Wire a consumer; called by whoever wires it (see {@link TaskSlotOwned}): under this slot's lock, before
+     * COMPLETED, once this task is published.
      *
      * @param consumer the consumer's slot index.
      */
     void addConsumer(final int consumer)
     {
-        // Counted on the orchestrating thread's own line. Only this thread writes the consumers: the link says
+        // Counted on the orchestrating thread's own line. Only the wiring role writes the consumers: the link says
         // whether the list holds more (the first consumer's complement), and the list is emptied when the slot is
         // claimed again, so the worker that completes the task reads them and writes nothing back.
         if (wiredConsumers++ == 0)
@@ -905,9 +911,6 @@ public final class TaskSlot extends TaskSlotOwnedPadding
         }
     }
 
-    /**
-     * Before the first producer can count the task: the link may hold the count of an earlier use.
-     */
     /**
      * The producer count the task was sealed with; read by a worker only to start loading the link early.
      *

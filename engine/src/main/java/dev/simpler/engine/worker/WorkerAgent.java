@@ -246,6 +246,12 @@ public final class WorkerAgent implements Agent
 
     private int idleWork()
     {
+        // A callable that left this thread interrupted must not end the agent: its runner stops when a duty cycle
+        // without work ends interrupted, and only close() may do that.
+        if (running && Thread.currentThread().isInterrupted())
+        {
+            Thread.interrupted();
+        }
         if (queue.pollClaimed(claimed) > 0)
         {
             return 1;
@@ -309,11 +315,6 @@ public final class WorkerAgent implements Agent
         catch (final Throwable ex)
         {
             args.fail(TaskExecutionException.CALLABLE_THREW, String.valueOf(ex), ex, name);
-        }
-        // A callable that left this thread interrupted must not end the agent (its runner stops on an interrupt).
-        if (Thread.interrupted() && !running)
-        {
-            Thread.currentThread().interrupt();
         }
         completer.memberFinished(slot, context);
     }
