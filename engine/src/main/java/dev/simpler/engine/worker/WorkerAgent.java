@@ -209,39 +209,42 @@ public final class WorkerAgent implements Agent
     {
         assert Thread.currentThread() == thread : "only " + roleName + " runs its agent, not "
             + Thread.currentThread().getName();
-        if (!running)
+        // Runs tasks for as long as they are ready, and returns to the runner (and its idle strategy) only when
+        // there is none: a stream of tasks pays for one duty cycle, not one per task.
+        int work = 0;
+        while (running)
         {
-            return 0;
-        }
-        if (!holdsClaim)
-        {
-            claimed = queue.claim(sequence);
-            holdsClaim = true;
-            idleRounds = 0;
-            stagedSeen = -1;
+            if (!holdsClaim)
+            {
+                claimed = queue.claim(sequence);
+                holdsClaim = true;
+                idleRounds = 0;
+                stagedSeen = -1;
+                if (!queue.isAvailable(claimed))
+                {
+                    completer.flushCompletions(context);
+                }
+            }
             if (!queue.isAvailable(claimed))
             {
-                completer.flushCompletions(context);
+                return work > 0 ? work : idleWork();
             }
+            holdsClaim = false;
+            final TaskSlot slot = slots.get(queue.slotAt(claimed));
+            final int member = queue.memberAt(claimed);
+            if (slot.groupSize() > 1 && !assembleGroup(slot))
+            {
+                return work;
+            }
+            runMember(slot, member);
+            // A consumer the last task released to this worker thread runs here, without a trip through the queue.
+            for (int next = context.takeHandoff(); next != -1 && running; next = context.takeHandoff())
+            {
+                runMember(slots.get(next), 0);
+            }
+            work++;
         }
-        if (!queue.isAvailable(claimed))
-        {
-            return idleWork();
-        }
-        holdsClaim = false;
-        final TaskSlot slot = slots.get(queue.slotAt(claimed));
-        final int member = queue.memberAt(claimed);
-        if (slot.groupSize() > 1 && !assembleGroup(slot))
-        {
-            return 0;
-        }
-        runMember(slot, member);
-        // A consumer the last task released to this worker thread runs here, without a trip through the queue.
-        for (int next = context.takeHandoff(); next != -1 && running; next = context.takeHandoff())
-        {
-            runMember(slots.get(next), 0);
-        }
-        return 1;
+        return work;
     }
 
     private int idleWork()
