@@ -34,11 +34,14 @@ public final class BatchPublisher
     }
 
     /**
-     * Publish every staged task; the orchestrating thread does this when a batch is full and before it waits.
+     * Publish every staged task; the orchestrating thread does this when a batch is full and before it waits. It
+     * returns only once no batch is being published, also one a worker thread took: the tasks the orchestrating
+     * thread seals afterwards may name a producer of that batch, and a batch's own edges are wired without the
+     * producers' locks.
      */
     void publishStaged(final StagedSubmits.Batch orchestratorBatch, final IntArrayList skipScratch)
     {
-        if (!stagedSubmits.hasStaged())
+        if (!stagedSubmits.hasStaged() && !stagedSubmits.isPublishing())
         {
             return;
         }

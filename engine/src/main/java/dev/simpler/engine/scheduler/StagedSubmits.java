@@ -141,6 +141,16 @@ final class StagedSubmits extends StagedSubmitsHead
     }
 
     /**
+     * Whether a thread holds the publishing lock now.
+     *
+     * @return true while a batch is being published.
+     */
+    boolean isPublishing()
+    {
+        return (int)PUBLISHING.getVolatile(this) != 0;
+    }
+
+    /**
      * Whether the calling thread holds the publishing lock; tracked only with assertions enabled.
      *
      * @return true for the holder, false for any other thread (and for every thread without assertions).
