@@ -4,7 +4,6 @@ import static dev.simpler.engine.config.Configuration.CHILD_BACKOFF_MAX_PARK_NS;
 import static dev.simpler.engine.config.Configuration.CHILD_BACKOFF_MIN_PARK_NS;
 import static dev.simpler.engine.config.Configuration.CHILD_BACKOFF_SPINS;
 import static dev.simpler.engine.config.Configuration.CHILD_BACKOFF_YIELDS;
-import static dev.simpler.engine.config.Configuration.CHILD_ROUNDS_BEFORE_SLEEP;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +15,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -34,12 +37,19 @@ import dev.simpler.mailbox.SharedMemoryFile;
  * its worker (the sub callables, or a next-level worker from its factory), reports ready with its pid, then runs
  * tasks from the mailbox until SHUTDOWN, until its parent is gone, or until the mailbox breaks the protocol.
  *
+ * <p>It is also the agent of its task thread (the JVM's main thread), run by an {@link AgentRunner}: each duty cycle
+ * polls the mailbox and runs the task it finds; between duty cycles without a task the thread idles with
+ * {@link BusySpinIdleStrategy} (busy-spin), a {@link DoorbellIdleStrategy} (backoff, started by the engine) or
+ * {@link BackoffIdleStrategy} (backoff, started by another parent, which has no doorbell). An error that escapes a
+ * duty cycle (a bug in the child, never a callable's failure, which goes back through the mailbox) is printed with
+ * the child's pid and worker name and ends the child with {@link #EXIT_ENGINE_ERROR}, so its engine sees it die.
+ *
  * <p>Started by the engine as {@code ChildMain --mailbox <file> --spec <spec file>}. A parent written in another
  * language starts it as {@code ChildMain --mailbox <file> [--region <file>@<engine base address, hex>]...
  * [--callables <class>] [--busy-spin]}, where the class implements {@code Supplier<SubCallable[]>}. Once the
  * mailbox is mapped, every start-up failure is reported through it (status 2 with a message).
  */
-public final class ChildMain
+public final class ChildMain implements Agent
 {
     /** Exit status when initialisation failed (also reported in the mailbox). */
     public static final int EXIT_INIT_FAILED = 3;
@@ -47,19 +57,36 @@ public final class ChildMain
     public static final int EXIT_PROTOCOL_ERROR = 4;
     /** Exit status when the engine that started the child is gone. */
     public static final int EXIT_ORPHANED = 5;
+    /** Exit status when an error escaped the child's duty cycle (a bug in the child, not in a callable). */
+    public static final int EXIT_ENGINE_ERROR = 6;
 
+    /**
+     * Test only: the system property that names a callable id whose dispatch makes the duty cycle throw before the
+     * callable runs, as a bug in the child would. Read once when the child starts; only tests pass it, through
+     * {@code Worker.Builder.childJvmOptions}. Without it nothing is injected.
+     */
+    public static final String TEST_FAULT_AT_CALLABLE_PROPERTY = "simpler.test.childFaultAtCallable";
+    private static final boolean TEST_FAULT_INJECTED = Long.getLong(TEST_FAULT_AT_CALLABLE_PROPERTY) != null;
+    private static final long TEST_FAULT_AT_CALLABLE = Long.getLong(TEST_FAULT_AT_CALLABLE_PROPERTY, 0L);
 
     private final ChildMailbox mailbox;
     private final MailboxFlyweight fields;
     private final ChildRegions regions = new ChildRegions();
     private final ChildArgs args = new ChildArgs();
     private final List<SubCallable> callables = new ArrayList<>();
+    private final int pid;
     private IWorker nextLevel;
+    // Written by the task thread only.
+    private String workerName = "sub worker";
+    private Doorbell doorbell;
+    /** The status the child exits with once its duty cycle ended. */
+    private int exitStatus;
 
-    private ChildMain(final ChildMailbox mailbox)
+    private ChildMain(final ChildMailbox mailbox, final int pid)
     {
         this.mailbox = mailbox;
         this.fields = mailbox.flyweight();
+        this.pid = pid;
     }
 
     /**
@@ -83,7 +110,7 @@ public final class ChildMain
             System.exit(EXIT_INIT_FAILED);
             return;
         }
-        final ChildMain child = new ChildMain(new ChildMailbox(mailboxFile.buffer()));
+        final ChildMain child = new ChildMain(new ChildMailbox(mailboxFile.buffer()), pid);
         ChildSpec spec = commandLine.spec();
         try
         {
@@ -103,10 +130,7 @@ public final class ChildMain
             return;
         }
         child.mailbox.ready(pid);
-        final int status = child.loop(spec);
-        child.close();
-        mailboxFile.close();
-        System.exit(status);
+        System.exit(child.run(spec, mailboxFile));
     }
 
     @SuppressWarnings("unchecked")
@@ -132,86 +156,111 @@ public final class ChildMain
         }
     }
 
-    private int loop(final ChildSpec spec)
+    /**
+     * Run the duty cycle on this thread until it ends, then release what the child holds.
+     *
+     * @param spec        what the engine asked for: the wait strategy, the doorbell, the worker's name.
+     * @param mailboxFile the mailbox's file, closed last.
+     * @return the status to exit with.
+     */
+    private int run(final ChildSpec spec, final SharedMemoryFile mailboxFile)
     {
-        final IdleStrategy idle = spec.busySpin()
-            ? new BusySpinIdleStrategy()
-            : new BackoffIdleStrategy(
-                CHILD_BACKOFF_SPINS, CHILD_BACKOFF_YIELDS, CHILD_BACKOFF_MIN_PARK_NS, CHILD_BACKOFF_MAX_PARK_NS);
-        final Doorbell doorbell = spec.busySpin() || spec.doorbellPath() == null
-            ? null : Doorbell.open(Path.of(spec.doorbellPath()));
-        final InputStream parentPipe = doorbell == null ? null : Doorbell.parentPipe();
-        final byte[] wakeBytes = new byte[64];
-        int idleRounds = 0;
+        workerName = spec.workerName();
         try
         {
-            while (true)
-            {
-                final int command;
-                try
-                {
-                    command = mailbox.poll();
-                }
-                catch (final MailboxProtocolException ex)
-                {
-                    System.err.println("simpler child " + ProcessHandle.current().pid() + " (" + spec.workerName()
-                        + "): " + ex.getMessage());
-                    return EXIT_PROTOCOL_ERROR;
-                }
-                if (command == ChildMailbox.TASK)
-                {
-                    runTask();
-                    idle.reset();
-                    idleRounds = 0;
-                }
-                else if (command == ChildMailbox.SHUTDOWN)
-                {
-                    return 0;
-                }
-                else if (doorbell != null && ++idleRounds > CHILD_ROUNDS_BEFORE_SLEEP)
-                {
-                    // Announce the sleep, then look once more: a task published before the announcement is seen
-                    // here, one published after it makes the parent ring.
-                    doorbell.announceSleep();
-                    final boolean keepGoing = !isMailboxQuiet() || doorbell.sleep(parentPipe, wakeBytes);
-                    doorbell.awake();
-                    if (!keepGoing)
-                    {
-                        return 0;
-                    }
-                }
-                else
-                {
-                    idle.idle();
-                }
-            }
+            new AgentRunner(idleStrategy(spec), this::onError, null, this).run();
         }
-        finally
+        catch (final Throwable ex)
         {
-            if (doorbell != null)
+            // An Error, which the runner rethrows once the handler heard of it, or a failure before the runner ran.
+            if (exitStatus != EXIT_ENGINE_ERROR)
             {
-                doorbell.close();
+                onError(ex);
             }
         }
+        try
+        {
+            close();
+            mailboxFile.close();
+        }
+        catch (final Throwable ex)
+        {
+            onError(ex);
+        }
+        return exitStatus;
     }
 
-    private boolean isMailboxQuiet()
+    private IdleStrategy idleStrategy(final ChildSpec spec)
     {
+        if (spec.busySpin())
+        {
+            return new BusySpinIdleStrategy();
+        }
+        if (spec.doorbellPath() == null)
+        {
+            return new BackoffIdleStrategy(
+                CHILD_BACKOFF_SPINS, CHILD_BACKOFF_YIELDS, CHILD_BACKOFF_MIN_PARK_NS, CHILD_BACKOFF_MAX_PARK_NS);
+        }
+        doorbell = Doorbell.open(Path.of(spec.doorbellPath()));
+        return new DoorbellIdleStrategy(doorbell, mailbox, Doorbell.parentPipe());
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "simpler child " + workerName;
+    }
+
+    @Override
+    public int doWork()
+    {
+        if (exitStatus == EXIT_ENGINE_ERROR)
+        {
+            // The error handler heard of an error that escaped the last duty cycle or idle: end here.
+            throw new AgentTerminationException(true);
+        }
+        final int command;
         try
         {
-            return mailbox.poll() == ChildMailbox.NOTHING;
+            command = mailbox.poll();
         }
         catch (final MailboxProtocolException ex)
         {
-            // Not quiet: the main loop polls again and reports it.
-            return false;
+            System.err.println("simpler child " + pid + " (" + workerName + "): " + ex.getMessage());
+            exitStatus = EXIT_PROTOCOL_ERROR;
+            throw new AgentTerminationException(true);
         }
+        if (command == ChildMailbox.TASK)
+        {
+            runTask();
+            return 1;
+        }
+        if (command == ChildMailbox.SHUTDOWN)
+        {
+            throw new AgentTerminationException(true);
+        }
+        // A callable that left this thread interrupted must not end the agent: its runner stops when a duty cycle
+        // without work ends interrupted.
+        Thread.interrupted();
+        return 0;
+    }
+
+    private void onError(final Throwable throwable)
+    {
+        exitStatus = EXIT_ENGINE_ERROR;
+        System.err.println("simpler child " + pid + " (" + workerName + "): an error escaped its duty cycle; exiting"
+            + " with status " + EXIT_ENGINE_ERROR + ":");
+        throwable.printStackTrace();
     }
 
     private void runTask()
     {
         mailbox.take();
         final long callable = fields.callable();
+        if (TEST_FAULT_INJECTED && callable == TEST_FAULT_AT_CALLABLE)
+        {
+            throw new IllegalStateException("test fault injected into the duty cycle at callable " + callable);
+        }
         if (callable == ChildUpdate.CONTROL_CALLABLE)
         {
             applyUpdate();
@@ -287,6 +336,7 @@ public final class ChildMain
 
     private void close()
     {
+        CloseHelper.close(doorbell);
         if (nextLevel instanceof AutoCloseable)
         {
             try

@@ -784,16 +784,6 @@ final class ChildProcess
         }
     }
 
-    /**
-     * Whether the child announced that it sleeps until it is woken; for tests.
-     *
-     * @return true while it is asleep, false when it is not or when it cannot sleep (busy-spin).
-     */
-    boolean isAsleep()
-    {
-        return doorbell != null && doorbell.isChildAsleep();
-    }
-
     private void closeChildInput()
     {
         try

@@ -117,16 +117,6 @@ final class Doorbell implements AutoCloseable
         return true;
     }
 
-    /**
-     * Whether the child announced that it sleeps; for tests and diagnostics.
-     *
-     * @return true while the child is asleep or about to be.
-     */
-    boolean isChildAsleep()
-    {
-        return word.getIntVolatile(SLEEPING_OFFSET) == SLEEPING;
-    }
-
     // ------------------------------------------------------------------------------------------ child side
 
     /**
