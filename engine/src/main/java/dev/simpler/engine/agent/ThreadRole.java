@@ -11,7 +11,8 @@ package dev.simpler.engine.agent;
 public final class ThreadRole
 {
     private final String name;
-    private volatile Thread holder;
+    // Plain: read only by the assertions of the thread that took the role, which wrote it itself.
+    private Thread holder;
 
     /**
      * A role no thread plays yet.
