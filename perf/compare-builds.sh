@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compare engine builds inside one JVM (perf/README.md section 8): for changes too small to see across JVMs.
-#   perf/compare-builds.sh [-rounds N] [-warm N] [-runs N] [-shape chain|independent] [-pin false] BUILD...
+#   perf/compare-builds.sh [-rounds N] [-warm N] [-runs N] [-shape chain|independent|oneTask] [-pin false] BUILD...
 # BUILD is a git revision (built here), a shaded engine jar (demo/target/simpler-demo.jar of some checkout), or
 # completableFuture (the thenRunAsync chain baseline). The first build is the one the others are compared with.
 #   perf/compare-builds.sh HEAD~1 HEAD completableFuture

@@ -25,6 +25,8 @@ public final class ChainTrial
 {
     /** Tasks per run. */
     public static final int TASKS = 100_000;
+    /** The shape of one task per run: its rate is round trips per second. */
+    public static final String ONE_TASK = "oneTask";
 
     private ChainTrial()
     {
@@ -54,9 +56,11 @@ public final class ChainTrial
         final int workerCpu)
     {
         final boolean chain = "chain".equals(shape);
-        if (!chain && !"independent".equals(shape))
+        final boolean oneTask = ONE_TASK.equals(shape);
+        if (!chain && !oneTask && !"independent".equals(shape))
         {
-            throw new IllegalArgumentException("unknown shape " + shape + ": chain, independent or completableFuture");
+            throw new IllegalArgumentException("unknown shape " + shape + ": chain, independent, " + ONE_TASK
+                + " or completableFuture");
         }
         final Worker.Builder builder = Worker.builder().mode(WorkerMode.THREAD).subWorkers(1)
             .heapRingSize(1L << 20).waitStrategy(WaitStrategy.BUSY_SPIN);
@@ -75,13 +79,24 @@ public final class ChainTrial
             for (int r = -warmRuns; r < runs; r++)
             {
                 final long start = System.nanoTime();
-                worker.run((orch, a) ->
+                if (oneTask)
                 {
+                    // One task per run, run after run: the round trip of SPEC §12's one-task rows.
                     for (int i = 0; i < TASKS; i++)
                     {
-                        orch.submitSub(noop, a);
+                        worker.run((orch, a) -> orch.submitSub(noop, a), args);
                     }
-                }, args);
+                }
+                else
+                {
+                    worker.run((orch, a) ->
+                    {
+                        for (int i = 0; i < TASKS; i++)
+                        {
+                            orch.submitSub(noop, a);
+                        }
+                    }, args);
+                }
                 if (r >= 0)
                 {
                     rates[r] = TASKS * 1e9 / (System.nanoTime() - start);

@@ -24,7 +24,7 @@ import net.openhft.affinity.Affinity;
  * enough: two loaders of the same jar differed by up to 7 % throughout). The figure per build is the median of its
  * rounds; the ratio is the median of the per-round ratios to the first build.
  *
- * <p>{@code CompareBuilds [-rounds N] [-warm N] [-runs N] [-shape chain|independent] [-pin false]
+ * <p>{@code CompareBuilds [-rounds N] [-warm N] [-runs N] [-shape chain|independent|oneTask] [-pin false]
  * <build.jar|completableFuture>...} where each jar is a shaded engine build ({@code demo/target/simpler-demo.jar});
  * {@code completableFuture} adds the {@code thenRunAsync} chain baseline. A trial is {@code -warm} runs (default 60)
  * and then {@code -runs} measured ones (default 25), its figure their median. {@code perf/compare-builds.sh} builds
@@ -77,8 +77,8 @@ public final class CompareBuilds
         }
         if (builds.isEmpty() || rounds < 1 || warmRuns < 0 || runs < 1)
         {
-            System.err.println("usage: CompareBuilds [-rounds N] [-warm N] [-runs N] [-shape chain|independent] "
-                + "[-pin false] <build.jar|completableFuture>...");
+            System.err.println("usage: CompareBuilds [-rounds N] [-warm N] [-runs N] "
+                + "[-shape chain|independent|oneTask] [-pin false] <build.jar|completableFuture>...");
             System.exit(2);
             return;
         }
