@@ -36,6 +36,7 @@ import dev.simpler.engine.scheduler.TaskSlot;
 import dev.simpler.engine.worker.SubCallableRegistry;
 import dev.simpler.engine.worker.TaskExecutor;
 import dev.simpler.engine.worker.WorkerAgent;
+import dev.simpler.mailbox.MailboxDescriptor;
 import dev.simpler.mailbox.SharedMemoryFile;
 
 /**
@@ -400,7 +401,8 @@ public final class Worker implements IWorker, AutoCloseable
     {
         return new EngineContext(id, config.level, config.mode, config.subWorkers, config.nextLevel.size(),
             config.heapRingSize, config.allocTimeout.toNanos(), config.waitStrategy, config.readyQueueCapacity,
-            config.childJvmOptions, config.childStartTimeout.toNanos(), config.pinCpus, errors, config.faultHook);
+            config.childJvmOptions, config.childStartTimeout.toNanos(), config.pinCpus, config.mailboxSize, errors,
+            config.faultHook);
     }
 
     private void buildWorkerAgents(
@@ -560,6 +562,7 @@ public final class Worker implements IWorker, AutoCloseable
         private List<String> childJvmOptions = List.of();
         private Duration childStartTimeout = Duration.ofMillis(DEFAULT_CHILD_START_TIMEOUT_MS);
         private int[] pinCpus = new int[0];
+        private int mailboxSize = MailboxDescriptor.MAILBOX_LENGTH;
         private AgentFaultHook faultHook;
 
         private Builder()
@@ -754,6 +757,25 @@ public final class Worker implements IWorker, AutoCloseable
         }
 
         /**
+         * Bytes of each PROCESS-mode child's mailbox (SPEC §7): its args area, the size less 64 bytes, holds a
+         * task's args blob ({@code 8 + 40 × tensors + 8 × scalars} bytes). A sub task of 256 tensors needs 16384.
+         *
+         * @param bytes a power of two from 4096 (default, byte-compatible with the upstream runtime) to 65536.
+         * @return this.
+         */
+        public Builder mailboxSize(final int bytes)
+        {
+            if (!MailboxDescriptor.isValidMailboxLength(bytes))
+            {
+                throw new IllegalArgumentException("mailboxSize must be a power of two from "
+                    + MailboxDescriptor.MAILBOX_LENGTH + " to " + MailboxDescriptor.MAX_MAILBOX_LENGTH
+                    + " bytes: bytes=" + bytes);
+            }
+            this.mailboxSize = bytes;
+            return this;
+        }
+
+        /**
          * A test hook called before every duty cycle of the Worker's agents, to make one fail as an engine bug would.
          *
          * @param hook the hook.
@@ -807,6 +829,7 @@ public final class Worker implements IWorker, AutoCloseable
             copy.childJvmOptions = childJvmOptions;
             copy.childStartTimeout = childStartTimeout;
             copy.pinCpus = pinCpus;
+            copy.mailboxSize = mailboxSize;
             copy.faultHook = faultHook;
             return new Worker(copy, "w" + WorkerIds.next());
         }

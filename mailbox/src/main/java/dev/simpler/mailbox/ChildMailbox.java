@@ -35,7 +35,18 @@ public final class ChildMailbox
      */
     public ChildMailbox(final AtomicBuffer buffer)
     {
-        mailbox.wrap(buffer, 0);
+        this(buffer, MailboxDescriptor.MAILBOX_LENGTH);
+    }
+
+    /**
+     * The child side of a mailbox of a given length (SPEC §7).
+     *
+     * @param buffer        the mailbox memory, at least {@code mailboxLength} bytes.
+     * @param mailboxLength a power of two from 4096 to 65536.
+     */
+    public ChildMailbox(final AtomicBuffer buffer, final int mailboxLength)
+    {
+        mailbox.wrap(buffer, 0, mailboxLength);
     }
 
     /**

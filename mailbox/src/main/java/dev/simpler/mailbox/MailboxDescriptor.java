@@ -43,8 +43,11 @@ package dev.simpler.mailbox;
  */
 public final class MailboxDescriptor
 {
-    /** Length of a mailbox in bytes. */
+    /** Length of a mailbox in bytes: the default, byte-compatible with the upstream runtime, and the smallest. */
     public static final int MAILBOX_LENGTH = 4096;
+
+    /** The largest mailbox; a mailbox is a power of two from {@link #MAILBOX_LENGTH} to this (SPEC §7). */
+    public static final int MAX_MAILBOX_LENGTH = 65536;
 
     /** Required alignment of a mailbox, so the state and status words can be accessed atomically. */
     public static final int MAILBOX_ALIGNMENT = 8;
@@ -142,6 +145,46 @@ public final class MailboxDescriptor
 
     private MailboxDescriptor()
     {
+    }
+
+    /**
+     * Is the value a mailbox length: a power of two from {@link #MAILBOX_LENGTH} to {@link #MAX_MAILBOX_LENGTH}?
+     *
+     * @param length bytes.
+     * @return true when a mailbox may have it.
+     */
+    public static boolean isValidMailboxLength(final int length)
+    {
+        return length >= MAILBOX_LENGTH && length <= MAX_MAILBOX_LENGTH && Integer.bitCount(length) == 1;
+    }
+
+    /**
+     * Capacity of the args area of a mailbox of {@code length} bytes.
+     *
+     * @param length a mailbox length.
+     * @return {@code length - ARGS_OFFSET}.
+     */
+    public static int argsCapacity(final int length)
+    {
+        return length - ARGS_OFFSET;
+    }
+
+    /**
+     * The smallest mailbox whose args area holds {@code argsBytes}, or -1 when none does.
+     *
+     * @param argsBytes bytes of an args blob.
+     * @return a mailbox length, or -1.
+     */
+    public static int mailboxLengthFor(final long argsBytes)
+    {
+        for (int length = MAILBOX_LENGTH; length <= MAX_MAILBOX_LENGTH; length <<= 1)
+        {
+            if (argsBytes <= argsCapacity(length))
+            {
+                return length;
+            }
+        }
+        return -1;
     }
 
     /**

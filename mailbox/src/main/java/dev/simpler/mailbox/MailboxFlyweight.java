@@ -1,7 +1,6 @@
 package dev.simpler.mailbox;
 
 import static dev.simpler.mailbox.MailboxDescriptor.AICPU_THREAD_NUM_OFFSET;
-import static dev.simpler.mailbox.MailboxDescriptor.ARGS_CAPACITY;
 import static dev.simpler.mailbox.MailboxDescriptor.ARGS_OFFSET;
 import static dev.simpler.mailbox.MailboxDescriptor.BLOCK_DIM_OFFSET;
 import static dev.simpler.mailbox.MailboxDescriptor.CALLABLE_OFFSET;
@@ -9,7 +8,6 @@ import static dev.simpler.mailbox.MailboxDescriptor.CHILD_PID_OFFSET;
 import static dev.simpler.mailbox.MailboxDescriptor.CHILD_STATUS_OFFSET;
 import static dev.simpler.mailbox.MailboxDescriptor.ENABLE_DUMP_TENSOR_OFFSET;
 import static dev.simpler.mailbox.MailboxDescriptor.ENABLE_PROFILING_OFFSET;
-import static dev.simpler.mailbox.MailboxDescriptor.ERROR_MESSAGE_CAPACITY;
 import static dev.simpler.mailbox.MailboxDescriptor.ERROR_MESSAGE_LENGTH_OFFSET;
 import static dev.simpler.mailbox.MailboxDescriptor.ERROR_MESSAGE_OFFSET;
 import static dev.simpler.mailbox.MailboxDescriptor.ERROR_OFFSET;
@@ -42,6 +40,7 @@ public final class MailboxFlyweight
     private final ArgsBlobFlyweight argsBlob = new ArgsBlobFlyweight();
     private AtomicBuffer buffer;
     private int offset;
+    private int length = MAILBOX_LENGTH;
 
     /**
      * Wrap a mailbox.
@@ -54,16 +53,37 @@ public final class MailboxFlyweight
      */
     public MailboxFlyweight wrap(final AtomicBuffer buffer, final int offset)
     {
+        return wrap(buffer, offset, MAILBOX_LENGTH);
+    }
+
+    /**
+     * Wrap a mailbox of a given length, whose args area is {@code mailboxLength - ARGS_OFFSET} bytes (SPEC §7).
+     *
+     * @param buffer        holding the mailbox.
+     * @param offset        of the mailbox in the buffer, a multiple of {@link MailboxDescriptor#MAILBOX_ALIGNMENT}.
+     * @param mailboxLength a power of two from {@link MailboxDescriptor#MAILBOX_LENGTH} to
+     *                      {@link MailboxDescriptor#MAX_MAILBOX_LENGTH}.
+     * @return this for a fluent API.
+     * @throws IllegalArgumentException for a length that is not a mailbox length, a buffer that does not hold it at
+     *                                  {@code offset}, or a misaligned mailbox.
+     */
+    public MailboxFlyweight wrap(final AtomicBuffer buffer, final int offset, final int mailboxLength)
+    {
+        if (!MailboxDescriptor.isValidMailboxLength(mailboxLength))
+        {
+            throw new IllegalArgumentException("a mailbox is a power of two of " + MAILBOX_LENGTH + " to "
+                + MailboxDescriptor.MAX_MAILBOX_LENGTH + " bytes: mailboxLength=" + mailboxLength);
+        }
         if (null == buffer)
         {
             throw new IllegalArgumentException("buffer must not be null: offset=" + offset);
         }
 
         final int capacity = buffer.capacity();
-        if (offset < 0 || offset > capacity - MAILBOX_LENGTH)
+        if (offset < 0 || offset > capacity - mailboxLength)
         {
             throw new IllegalArgumentException("mailbox must fit the buffer: offset=" + offset +
-                ", MAILBOX_LENGTH=" + MAILBOX_LENGTH + ", capacity=" + capacity);
+                ", mailboxLength=" + mailboxLength + ", capacity=" + capacity);
         }
 
         final long addressOffset = buffer.addressOffset() + offset;
@@ -75,8 +95,24 @@ public final class MailboxFlyweight
 
         this.buffer = buffer;
         this.offset = offset;
-        argsBlob.wrap(buffer, offset + ARGS_OFFSET, ARGS_CAPACITY);
+        this.length = mailboxLength;
+        argsBlob.wrap(buffer, offset + ARGS_OFFSET, mailboxLength - ARGS_OFFSET);
         return this;
+    }
+
+    /**
+     * Length of the wrapped mailbox.
+     *
+     * @return bytes, {@link MailboxDescriptor#MAILBOX_LENGTH} unless wrapped with another length.
+     */
+    public int length()
+    {
+        return length;
+    }
+
+    private int errorMessageCapacity()
+    {
+        return length - ERROR_MESSAGE_OFFSET;
     }
 
     /**
@@ -345,7 +381,7 @@ public final class MailboxFlyweight
     }
 
     /**
-     * The args blob over the args area, {@link MailboxDescriptor#ARGS_CAPACITY} bytes at
+     * The args blob over the args area (the mailbox's length less {@link MailboxDescriptor#ARGS_OFFSET}) at
      * {@link MailboxDescriptor#ARGS_OFFSET}. The returned object is the same on every call.
      *
      * @return the reused args blob flyweight.
@@ -357,7 +393,7 @@ public final class MailboxFlyweight
 
     /**
      * Write an error message into the args area as {@code [i32 length][UTF-8 bytes]}, truncated on a character
-     * boundary to at most {@link MailboxDescriptor#ERROR_MESSAGE_CAPACITY} bytes. This overwrites any args blob.
+     * boundary to what the args area holds after the length word. This overwrites any args blob.
      *
      * @param message text to write; null is written as an empty message.
      * @return the number of UTF-8 bytes written.
@@ -366,9 +402,10 @@ public final class MailboxFlyweight
     {
         final byte[] bytes = null == message ? new byte[0] : message.getBytes(UTF_8);
         int length = bytes.length;
-        if (length > ERROR_MESSAGE_CAPACITY)
+        final int capacity = errorMessageCapacity();
+        if (length > capacity)
         {
-            length = ERROR_MESSAGE_CAPACITY;
+            length = capacity;
             while (length > 0 && isUtf8ContinuationByte(bytes[length]))
             {
                 length--;
@@ -381,7 +418,7 @@ public final class MailboxFlyweight
     }
 
     /**
-     * Read the error message from the args area. A length outside 0..{@link MailboxDescriptor#ERROR_MESSAGE_CAPACITY}
+     * Read the error message from the args area. A length outside what the args area holds
      * yields a message that says the mailbox is corrupt instead of an exception; invalid UTF-8 is replaced.
      *
      * @return the message.
@@ -389,9 +426,9 @@ public final class MailboxFlyweight
     public String errorMessage()
     {
         final int length = buffer.getInt(offset + ERROR_MESSAGE_LENGTH_OFFSET, LITTLE_ENDIAN);
-        if (length < 0 || length > ERROR_MESSAGE_CAPACITY)
+        if (length < 0 || length > errorMessageCapacity())
         {
-            return "corrupt error message in mailbox, length must be in 0.." + ERROR_MESSAGE_CAPACITY + ": length=" +
+            return "corrupt error message in mailbox, length must be in 0.." + errorMessageCapacity() + ": length=" +
                 length;
         }
 
@@ -405,7 +442,7 @@ public final class MailboxFlyweight
      */
     public MailboxFlyweight clear()
     {
-        buffer.setMemory(offset, MAILBOX_LENGTH, (byte)0);
+        buffer.setMemory(offset, length, (byte)0);
         return this;
     }
 

@@ -29,7 +29,19 @@ public final class ParentMailbox
      */
     public ParentMailbox(final AtomicBuffer buffer, final String name)
     {
-        mailbox.wrap(buffer, 0);
+        this(buffer, name, MailboxDescriptor.MAILBOX_LENGTH);
+    }
+
+    /**
+     * The parent side of a mailbox of a given length (SPEC §7, {@code Worker.Builder.mailboxSize}).
+     *
+     * @param buffer        the mailbox memory, at least {@code mailboxLength} bytes.
+     * @param name          who is behind the mailbox, for messages.
+     * @param mailboxLength a power of two from 4096 to 65536.
+     */
+    public ParentMailbox(final AtomicBuffer buffer, final String name, final int mailboxLength)
+    {
+        mailbox.wrap(buffer, 0, mailboxLength);
         this.name = name;
     }
 

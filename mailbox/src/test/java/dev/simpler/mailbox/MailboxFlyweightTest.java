@@ -282,7 +282,7 @@ class MailboxFlyweightTest
         final IllegalArgumentException ex =
             assertThrows(IllegalArgumentException.class, () -> new MailboxFlyweight().wrap(small, 0));
 
-        assertEquals("mailbox must fit the buffer: offset=0, MAILBOX_LENGTH=4096, capacity=4095", ex.getMessage());
+        assertEquals("mailbox must fit the buffer: offset=0, mailboxLength=4096, capacity=4095", ex.getMessage());
     }
 
     @Test

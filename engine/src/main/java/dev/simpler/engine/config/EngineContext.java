@@ -26,6 +26,7 @@ import dev.simpler.engine.agent.EngineErrors;
  * @param childJvmOptions     extra JVM options of PROCESS-mode children.
  * @param childStartTimeoutNs how long a child may take to report ready.
  * @param pinCpus             CPUs the worker threads pin themselves to, in order; empty for none.
+ * @param mailboxSize         bytes of each PROCESS-mode child's mailbox (SPEC §7).
  * @param errors              the error handler of the Worker's agents.
  * @param faultHook           a test hook that can make agents fail, or null.
  */
@@ -42,6 +43,7 @@ public record EngineContext(
     List<String> childJvmOptions,
     long childStartTimeoutNs,
     int[] pinCpus,
+    int mailboxSize,
     EngineErrors errors,
     AgentFaultHook faultHook)
 {

@@ -110,7 +110,10 @@ public final class ChildMain implements Agent
             System.exit(EXIT_INIT_FAILED);
             return;
         }
-        final ChildMain child = new ChildMain(new ChildMailbox(mailboxFile.buffer()), pid);
+        // The mailbox is as long as its file (SPEC §7: 4096 by default, up to 65536 with Worker.Builder.mailboxSize).
+        final int mailboxLength = MailboxDescriptor.isValidMailboxLength(mailboxFile.buffer().capacity())
+            ? mailboxFile.buffer().capacity() : MailboxDescriptor.MAILBOX_LENGTH;
+        final ChildMain child = new ChildMain(new ChildMailbox(mailboxFile.buffer(), mailboxLength), pid);
         ChildSpec spec = commandLine.spec();
         try
         {

@@ -104,7 +104,8 @@ final class ChildProcess
         final SharedRegions regions,
         final ChildLauncher launcher,
         final boolean busySpin,
-        final long startTimeoutNs)
+        final long startTimeoutNs,
+        final int mailboxLength)
     {
         this.name = name;
         this.queue = queue;
@@ -115,8 +116,8 @@ final class ChildProcess
         this.launcher = launcher;
         this.busySpin = busySpin;
         this.startTimeoutNs = startTimeoutNs;
-        this.mailboxFile = SharedMemoryFile.create("mailbox", MailboxDescriptor.MAILBOX_LENGTH);
-        this.mailbox = new ParentMailbox(mailboxFile.buffer(), name);
+        this.mailboxFile = SharedMemoryFile.create("mailbox", mailboxLength);
+        this.mailbox = new ParentMailbox(mailboxFile.buffer(), name, mailboxLength);
         this.doorbell = busySpin ? null : Doorbell.create();
     }
 

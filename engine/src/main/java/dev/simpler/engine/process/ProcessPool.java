@@ -69,12 +69,12 @@ public final class ProcessPool implements AutoCloseable
             for (int i = 0; i < context.subWorkers(); i++)
             {
                 subChildren.add(new ChildProcess("sub worker " + i, subQueue, scheduler, callables, null, regions,
-                    launcher, busySpin, timeoutNs));
+                    launcher, busySpin, timeoutNs, context.mailboxSize()));
             }
             for (int i = 0; i < factories.size(); i++)
             {
                 nextChildren.add(new ChildProcess("next-level worker " + i, nextQueue, scheduler, callables,
-                    factories.get(i), regions, launcher, busySpin, timeoutNs));
+                    factories.get(i), regions, launcher, busySpin, timeoutNs, context.mailboxSize()));
             }
         }
         catch (final RuntimeException ex)
@@ -181,12 +181,18 @@ public final class ProcessPool implements AutoCloseable
     {
         final int tensors = args.tensorCount();
         final int scalars = args.scalarCount();
-        if (!ArgsBlobDescriptor.fits(tensors, scalars, MailboxDescriptor.ARGS_CAPACITY))
+        final int capacity = MailboxDescriptor.argsCapacity(context.mailboxSize());
+        if (!ArgsBlobDescriptor.fits(tensors, scalars, capacity))
         {
+            final long needed = ArgsBlobDescriptor.requiredLength(tensors, scalars);
+            final int fitting = MailboxDescriptor.mailboxLengthFor(needed);
             throw new IllegalArgumentException("PROCESS-mode " + kind + " task" + memberText(member)
-                + " does not fit a mailbox: " + tensors + " tensors and " + scalars + " scalars encode to "
-                + ArgsBlobDescriptor.requiredLength(tensors, scalars) + " bytes, the mailbox holds "
-                + MailboxDescriptor.ARGS_CAPACITY);
+                + " does not fit a mailbox: " + tensors + " tensors and " + scalars + " scalars encode to " + needed
+                + " bytes, the mailbox of " + context.mailboxSize() + " bytes holds " + capacity + "; "
+                + (fitting > 0
+                    ? "Worker.Builder.mailboxSize(" + fitting + ") holds it"
+                    : "no mailbox holds it (Worker.Builder.mailboxSize goes up to "
+                        + MailboxDescriptor.MAX_MAILBOX_LENGTH + ")"));
         }
         for (int i = 0; i < tensors; i++)
         {
