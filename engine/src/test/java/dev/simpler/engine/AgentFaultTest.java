@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,9 +45,7 @@ class AgentFaultTest
     void leavesNoThreadChildOrFile()
     {
         assertEquals(Set.of(), TestWorkers.liveEngineThreads(), "engine threads still alive");
-        assertEquals(List.of(), ProcessHandle.current().children().filter(ProcessHandle::isAlive)
-            .map(ProcessHandle::pid).toList(), "child processes still alive");
-        assertEquals(Set.of(), TestWorkers.shmFilesOfThisProcess());
+        TestWorkers.assertNoChildAndNoFile();
     }
 
     @ParameterizedTest(name = "{0}: {1}, an Error: {2}")

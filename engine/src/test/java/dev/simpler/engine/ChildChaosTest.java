@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,9 +69,7 @@ class ChildChaosTest
     @AfterEach
     void leavesNoChildAndNoFile()
     {
-        assertEquals(List.of(), ProcessHandle.current().children().filter(ProcessHandle::isAlive)
-            .map(ProcessHandle::pid).toList(), "child processes still alive");
-        assertEquals(Set.of(), TestWorkers.shmFilesOfThisProcess());
+        TestWorkers.assertNoChildAndNoFile();
     }
 
     @ParameterizedTest

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
-import java.util.Set;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
@@ -32,9 +30,7 @@ class ChildDutyCycleFaultTest
     @AfterEach
     void leavesNoChildAndNoFile()
     {
-        assertEquals(List.of(), ProcessHandle.current().children().filter(ProcessHandle::isAlive)
-            .map(ProcessHandle::pid).toList(), "child processes still alive");
-        assertEquals(Set.of(), TestWorkers.shmFilesOfThisProcess());
+        TestWorkers.assertNoChildAndNoFile();
     }
 
     @ParameterizedTest

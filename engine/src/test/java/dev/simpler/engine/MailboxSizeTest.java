@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
-import java.util.Set;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -34,9 +32,7 @@ class MailboxSizeTest
     @AfterEach
     void leavesNoChildAndNoFile()
     {
-        assertEquals(List.of(), ProcessHandle.current().children().filter(ProcessHandle::isAlive)
-            .map(ProcessHandle::pid).toList(), "child processes still alive");
-        assertEquals(Set.of(), TestWorkers.shmFilesOfThisProcess());
+        TestWorkers.assertNoChildAndNoFile();
     }
 
     @Test

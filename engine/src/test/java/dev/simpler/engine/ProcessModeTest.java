@@ -117,9 +117,7 @@ class ProcessModeTest
     @AfterEach
     void leavesNoChildAndNoFile()
     {
-        assertEquals(List.of(), ProcessHandle.current().children().filter(ProcessHandle::isAlive)
-            .map(ProcessHandle::pid).toList(), "child processes still alive");
-        assertEquals(Set.of(), TestWorkers.shmFilesOfThisProcess());
+        TestWorkers.assertNoChildAndNoFile();
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.simpler.engine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -233,5 +235,16 @@ final class TestWorkers
         {
             throw new UncheckedIOException(ex);
         }
+    }
+
+    /**
+     * Assert that no child process of this JVM is alive and that no shared-memory file of this process is left: what
+     * every test that starts PROCESS-mode engines checks after each test.
+     */
+    static void assertNoChildAndNoFile()
+    {
+        assertEquals(List.of(), ProcessHandle.current().children()
+            .filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList(), "child processes still alive");
+        assertEquals(Set.of(), shmFilesOfThisProcess());
     }
 }
