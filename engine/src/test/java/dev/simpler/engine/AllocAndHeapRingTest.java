@@ -97,11 +97,21 @@ class AllocAndHeapRingTest
 
     @Test
     @Timeout(value = 30, threadMode = SEPARATE_THREAD)
-    void consumersOfAllocatedBufferDoNotWaitForEachOther()
+    void readersOfAllocatedBufferDoNotWaitForEachOther()
     {
         assertSecondRunsWhileFirstRuns(
             (orch, shared) -> new TaskArgs().input(orch.alloc(DataType.FLOAT32, 64)),
-            (first) -> new TaskArgs().inout(first.tensor(0)));
+            (first) -> new TaskArgs().input(first.tensor(0)));
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = SEPARATE_THREAD)
+    void writerOfAllocatedBufferWaitsForEarlierReader()
+    {
+        // Write after read (SPEC §3): the INOUT would change what the reader is still reading.
+        assertTrue(secondStartedAfterFirstFinished(
+            (orch, shared) -> new TaskArgs().input(orch.alloc(DataType.FLOAT32, 64)),
+            (first) -> new TaskArgs().inout(first.tensor(0))));
     }
 
     @Test

@@ -59,6 +59,18 @@ public final class Configuration
      */
     public static final long WANT_COMPLETIONS_AFTER_NS = 50_000L;
 
+    /**
+     * Reader entries a segment of the access index starts with; a list that fills drops its readers that finished
+     * and doubles only when more than half are still live, so a long stream of readers keeps it short (SPEC §3).
+     */
+    public static final int ACCESS_READERS_INITIAL = 4;
+
+    /**
+     * Segments the access index holds before it first sweeps out those with no writer and no live reader (bytes only
+     * read, by tasks that finished); it sweeps again each time it doubled since (SPEC §3).
+     */
+    public static final int ACCESS_INDEX_SWEEP_MIN = 4096;
+
     // ------------------------------------------------------------------------------------------ scheduler
 
     /**

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
-import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.LongArrayList;
 
 import dev.simpler.engine.CallConfig;
@@ -36,8 +35,8 @@ import dev.simpler.engine.scheduler.StoredArgs;
 import dev.simpler.engine.scheduler.TaskSlot;
 
 /**
- * The orchestrator (SPEC §3): turns submits into task slots, infers dependencies from tensor addresses and
- * tags through the last-writer map, carves heap-ring memory for allocations and allocated OUTPUTs, and keeps
+ * The orchestrator (SPEC §3): turns submits into task slots, infers dependencies from the byte ranges tasks read and
+ * write through the {@link AccessIndex}, carves heap-ring memory for allocations and allocated OUTPUTs, and keeps
  * the scope stack. When the run ends it closes the open scopes and drains.
  *
  * <p>Single writer: everything here belongs to the thread inside {@code Worker.run}; calls from any other thread,
@@ -50,7 +49,6 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     /** Number of heap rings; scopes deeper than this share the last one. */
     public static final int HEAP_RING_COUNT = 4;
 
-    private static final long MISSING = -1;
     // Completions are looked for once per group a worker hands back at most.
     private static final int COMPLETION_CHECK_MASK = COMPLETION_GROUP - 1;
 
@@ -63,7 +61,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private final RunAssist assist;
     private final EngineErrors errors;
     private final boolean staging;
-    private final Long2LongHashMap lastWriter = new Long2LongHashMap(1024, 0.65f, MISSING);
+    private final AccessIndex accesses;
     private final ScopeHandle[] openScopes = new ScopeHandle[MAX_SCOPE_DEPTH + 1];
     private final LongArrayList outputBytes = new LongArrayList();
     private final WakeCondition completionArrived;
@@ -112,6 +110,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         // Staging needs a worker of this process to take a batch the orchestrating thread leaves staged while it
         // runs user code; children of PROCESS mode cannot, so there every task is published as it is submitted.
         this.staging = assist == RunAssist.NONE;
+        this.accesses = new AccessIndex(scheduler.slots(), scheduler::dependOn);
         scheduler.retireListener(this);
         this.completionArrived = () -> stopping || scheduler.hasCompletions();
         // An agent that breaks wakes a waiting run, which then fails with its error.
@@ -155,6 +154,8 @@ public final class GraphBuilder implements Orchestrator, RetireListener
                 popScope();
             }
             drain();
+            // Every task retired: what the index still holds are readers that finished.
+            accesses.clear();
             if (errors.isBroken())
             {
                 // Every task retired, but an agent broke during the run: the run fails with its error all the same.
@@ -264,7 +265,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         slot.attachSlab(ring, slabId);
         scheduler.completeAlloc(slot);
         final Tensor tensor = shapeOnly.withAddress(ring.address(slabId));
-        recordWriter(slot, tensor.address());
+        accesses.write(slot, tensor.address(), tensor.address() + tensor.nbytes(), true);
         scheduler.holdInScope(slot, depth);
         return tensor;
     }
@@ -288,22 +289,18 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     // ------------------------------------------------------------------------------------------ RetireListener
 
     /**
-     * Release what a retiring task held: its last-writer records (where it is still the last writer) and its
-     * heap-ring slab.
+     * Release what a retiring task held: its writer records in the access index (where no later task overwrote them)
+     * and its heap-ring slab.
      *
      * @param slot the retiring task.
      */
     @Override
     public void onRetire(final TaskSlot slot)
     {
-        // Most retiring tasks were replaced as the last writer of everything they wrote: nothing to look up.
-        for (int i = 0, n = slot.isLastWriterOfAny() ? slot.writtenCount() : 0; i < n; i++)
+        // Most retiring writers were overwritten everywhere they wrote: nothing to look up.
+        if (slot.isLastWriterOfAny())
         {
-            final long address = slot.writtenAddressAt(i);
-            if (lastWriter.get(address) == slot.index())
-            {
-                lastWriter.remove(address);
-            }
+            accesses.retire(slot);
         }
         final HeapRing ring = slot.slabRing();
         if (ring != null)
@@ -379,23 +376,23 @@ public final class GraphBuilder implements Orchestrator, RetireListener
             {
                 final Tensor t = args.tensor(i);
                 final TensorArgType tag = args.tag(i);
-                long address = t.address();
+                final long address = t.address();
                 if (address == 0 && tag == TensorArgType.OUTPUT)
                 {
                     final Tensor allocated = t.withAddress(nextOutput);
-                    address = nextOutput;
-                    nextOutput += outputBytes.getLong(outputIndex++);
                     args.setTensor(i, allocated);
                     stored.setTensor(i, allocated);
+                    accesses.write(slot, nextOutput, nextOutput + t.nbytes(), true);
+                    nextOutput += outputBytes.getLong(outputIndex++);
                 }
-                if (address != 0)
+                else if (address != 0)
                 {
-                    wire(slot, tag, address);
+                    wire(slot, tag, address, address + t.nbytes());
                 }
             }
         }
         scheduler.holdInScope(slot, depth);
-        slot.noteWhetherItWrites();
+        slot.noteWhetherRecorded();
         if (staging && ++streak > STAGE_AFTER)
         {
             if (scheduler.stage(slot) >= STAGE_BATCH)
@@ -477,47 +474,25 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         }
     }
 
-    private void wire(final TaskSlot slot, final TensorArgType tag, final long address)
+    /**
+     * Record one tensor's access (SPEC §2.3): a read conflicts with earlier writes; a write (INOUT reads first, which
+     * the write's conflicts include) with earlier reads and writes; NO_DEP with nothing.
+     */
+    private void wire(final TaskSlot slot, final TensorArgType tag, final long start, final long end)
     {
         switch (tag)
         {
             case INPUT:
-                dependOnLastWriter(slot, address);
+                accesses.read(slot, start, end);
                 break;
             case INOUT:
-                dependOnLastWriter(slot, address);
-                recordWriter(slot, address);
-                break;
             case OUTPUT:
             case OUTPUT_EXISTING:
-                recordWriter(slot, address);
+                accesses.write(slot, start, end, false);
                 break;
             case NO_DEP:
             default:
                 break;
-        }
-    }
-
-    private void dependOnLastWriter(final TaskSlot slot, final long address)
-    {
-        final long producer = lastWriter.get(address);
-        if (producer != MISSING)
-        {
-            scheduler.dependOn(slot, (int)producer);
-        }
-    }
-
-    private void recordWriter(final TaskSlot slot, final long address)
-    {
-        final long previous = lastWriter.put(address, slot.index());
-        slot.addWrittenAddress(address);
-        if (previous != slot.index())
-        {
-            slot.addLastWrite();
-            if (previous != MISSING)
-            {
-                scheduler.slots().get((int)previous).loseLastWrite();
-            }
         }
     }
 

@@ -44,6 +44,7 @@ public final class Scheduler
     private RetireListener retireListener = slot -> { };
     private int liveSlots;
     private int unseenTasks;
+    private long claims;
 
     /**
      * A scheduler over a slot table and one ready queue per task kind.
@@ -194,6 +195,7 @@ public final class Scheduler
         liveSlots++;
         unseenTasks++;
         slot.resetForClaim();
+        slot.claim = ++claims;
         return slot;
     }
 
@@ -208,11 +210,18 @@ public final class Scheduler
     public void dependOn(final TaskSlot consumer, final int producerIndex)
     {
         assert role.isHeld() : role.violation();
-        if (producerIndex == consumer.index || consumer.hasProducer(producerIndex))
+        if (producerIndex == consumer.index)
         {
             return;
         }
         final TaskSlot producer = slots.get(producerIndex);
+        if (producer.lastConsumerClaim == consumer.claim)
+        {
+            // Already wired to this consumer: one producer named through several tensors or segments, at the cost of
+            // one compare, however many producers the consumer has.
+            return;
+        }
+        producer.lastConsumerClaim = consumer.claim;
         if (producer.stageSeq >= 0)
         {
             // A staged producer is wired by whoever publishes the consumer: without a lock when both go out in

@@ -22,10 +22,11 @@ abstract class TaskSlotDescription
     int kind;
     int groupSize;
     /**
-     * 1 when the task writes no address, so that no consumer can ever be wired to it: its worker completes it
-     * without the lock. Part of the description, so that a slot that takes such a task again does not write it.
+     * 1 when the task is recorded in the access index neither as a writer nor as a reader, so that no consumer can
+     * ever be wired to it: its worker completes it without the lock. Part of the description, so that a slot that
+     * takes such a task again does not write it.
      */
-    int writesNothing;
+    int recordsNothing;
     /** Fills the group to a multiple of 8 bytes, so that no field of a subclass is placed among these. */
     @SuppressWarnings("unused")
     private int fillDescription;
@@ -45,7 +46,7 @@ abstract class TaskSlotDescription
     final IntArrayList moreProducers = new IntArrayList();
     /** Staged producers past the first, wired when the task is published. */
     final IntArrayList moreDeferred = new IntArrayList();
-    /** Written addresses past the first. */
+    /** Written ranges past the first, as start and end. */
     final LongArrayList moreWritten = new LongArrayList();
 
     TaskSlotDescription(final int index, final int[] links, final int link)
@@ -204,11 +205,18 @@ abstract class TaskSlotOwned extends TaskSlotSharedPadding
     /** The first staged producer to wire at publication (the rest in {@code moreDeferred}) and how many. */
     int firstDeferred;
     int deferredCount;
-    /** Addresses this task recorded itself as the last writer of: the first, and how many. */
-    long firstWritten;
+    /** Byte ranges this task recorded itself as the writer of in the access index: the first, and how many. */
+    long firstWrittenStart;
+    long firstWrittenEnd;
     int writtenCount;
-    /** How many of those it is still the last writer of; retirement looks them up only when some are left. */
+    /** Segments of the access index this task is the writer of; retirement looks them up only when some are left. */
     int lastWrites;
+    /** The task is recorded as a reader in the access index, where a later writer may find it. */
+    boolean readsRecorded;
+    /** The claim of the last consumer wired to this task, so that a consumer is wired to it once. */
+    long lastConsumerClaim = -1;
+    /** Counts claims of slots: which task this use of the slot is, among all of the Worker's. */
+    long claim;
     boolean completionSeen;
     boolean scopeListed;
     /** The orchestrating thread poisoned this task while wiring it. */
@@ -259,8 +267,8 @@ abstract class TaskSlotOwnedPadding extends TaskSlotOwned
  * between them a worker reading its line took the orchestrating thread's neighbouring line away from it.
  *
  * <p>Consumers are guarded by the slot's spin lock while one can still be wired: the orchestrating thread appends
- * under it, and the worker that completes the task marks it complete under it. Once the task is the last writer
- * of nothing and its batch is published, no consumer can be wired any more, and the worker completes it without
+ * under it, and the worker that completes the task marks it complete under it. Once the task is recorded in the
+ * access index as neither writer nor reader and its batch is published, no consumer can be wired any more, and the worker completes it without
  * the lock. A task sealed before any of its producers was published counts nothing when it has one producer (only
  * that producer's completer can make it ready), and otherwise counts its completed producers up to the number it
  * was sealed with; any other task's count is balanced against its wired producers when it is sealed.
@@ -410,24 +418,27 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     }
 
     /**
-     * Record an address this task writes; erased from the last-writer map on retirement where it still is.
+     * Record a byte range this task writes; its writer records there are erased on retirement where they still are.
      *
-     * @param address the address.
+     * @param start first byte.
+     * @param end   one past the last byte.
      */
-    public void addWrittenAddress(final long address)
+    public void addWrittenRange(final long start, final long end)
     {
         if (writtenCount++ == 0)
         {
-            firstWritten = address;
+            firstWrittenStart = start;
+            firstWrittenEnd = end;
         }
         else
         {
-            moreWritten.addLong(address);
+            moreWritten.addLong(start);
+            moreWritten.addLong(end);
         }
     }
 
     /**
-     * How many addresses the task recorded.
+     * How many written ranges the task recorded.
      *
      * @return the count.
      */
@@ -437,18 +448,58 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     }
 
     /**
-     * One recorded address.
+     * First byte of a recorded written range.
      *
      * @param i 0..writtenCount()-1.
      * @return the address.
      */
-    public long writtenAddressAt(final int i)
+    public long writtenStartAt(final int i)
     {
-        return i == 0 ? firstWritten : moreWritten.getLong(i - 1);
+        return i == 0 ? firstWrittenStart : moreWritten.getLong((i - 1) << 1);
     }
 
     /**
-     * The task became the last writer of one more address.
+     * End (exclusive) of a recorded written range.
+     *
+     * @param i 0..writtenCount()-1.
+     * @return the address one past the range.
+     */
+    public long writtenEndAt(final int i)
+    {
+        return i == 0 ? firstWrittenEnd : moreWritten.getLong(((i - 1) << 1) + 1);
+    }
+
+    /**
+     * The task is now recorded as a reader in the access index: a later writer may wire to it.
+     */
+    public void markReadRecorded()
+    {
+        readsRecorded = true;
+    }
+
+    /**
+     * Which use of the slot this is (counted up by every claim); with the slot number it names one task.
+     *
+     * @return the use.
+     */
+    public int use()
+    {
+        return use;
+    }
+
+    /**
+     * Whether the orchestrating thread has seen the task complete; a reader that has no longer needs to be waited
+     * for by a later writer.
+     *
+     * @return true once its completion was taken.
+     */
+    public boolean isCompletionSeen()
+    {
+        return completionSeen;
+    }
+
+    /**
+     * The task became the writer of one more segment of the access index.
      */
     public void addLastWrite()
     {
@@ -456,7 +507,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     }
 
     /**
-     * A later task became the last writer of an address this task was the last writer of.
+     * A segment this task was the writer of got a later writer, or went.
      */
     public void loseLastWrite()
     {
@@ -464,9 +515,9 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     }
 
     /**
-     * Whether the task may still be the last writer of an address.
+     * Whether the task is still the writer of a segment of the access index.
      *
-     * @return false once every address it wrote has a later writer.
+     * @return false once every byte it wrote has a later writer (or it never wrote).
      */
     public boolean isLastWriterOfAny()
     {
@@ -551,6 +602,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
         }
         writtenCount = 0;
         lastWrites = 0;
+        readsRecorded = false;
     }
 
     void clearProducers()
@@ -560,12 +612,6 @@ public final class TaskSlot extends TaskSlotOwnedPadding
             moreProducers.clear();
         }
         producerCount = 0;
-    }
-
-    boolean hasProducer(final int producer)
-    {
-        return producerCount > 0 && (firstProducer == producer
-            || (producerCount > 1 && moreProducers.containsInt(producer)));
     }
 
     void addProducer(final int producer)
@@ -721,7 +767,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
      */
     boolean consumersFinal(final int current)
     {
-        return writesNothing != 0 || (int)LINKS.getAcquire(links, link + SlotLinks.FINAL_USE) == current;
+        return recordsNothing != 0 || (int)LINKS.getAcquire(links, link + SlotLinks.FINAL_USE) == current;
     }
 
     /**
@@ -737,24 +783,24 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     }
 
     /**
-     * Called when the task is fully wired: a task that writes no address can get no consumer.
+     * Called when the task is fully wired: a task recorded nowhere in the access index can get no consumer.
      */
-    public void noteWhetherItWrites()
+    public void noteWhetherRecorded()
     {
-        final int nothing = writtenCount == 0 ? 1 : 0;
-        if (writesNothing != nothing)
+        final int nothing = writtenCount == 0 && !readsRecorded ? 1 : 0;
+        if (recordsNothing != nothing)
         {
-            writesNothing = nothing;
+            recordsNothing = nothing;
         }
     }
 
     /**
      * Called by the orchestrating thread when it published the task's batch: every consumer submitted so far is
-     * wired, and when the task is the last writer of nothing, no other can be.
+     * wired, and when the task is recorded in the access index neither as a writer nor as a reader, no other can be.
      */
     void finalIfReplaced()
     {
-        if (lastWrites == 0)
+        if (lastWrites == 0 && !readsRecorded)
         {
             LINKS.setRelease(links, link + SlotLinks.FINAL_USE, use);
         }

@@ -1,0 +1,629 @@
+package dev.simpler.engine.orchestrator;
+
+import static dev.simpler.engine.config.Configuration.ACCESS_INDEX_SWEEP_MIN;
+import static dev.simpler.engine.config.Configuration.ACCESS_READERS_INITIAL;
+
+import org.agrona.collections.Long2ObjectHashMap;
+
+import dev.simpler.engine.scheduler.SlotTable;
+import dev.simpler.engine.scheduler.TaskSlot;
+
+/**
+ * Who touched which bytes (SPEC §3): the byte ranges that unretired tasks read and wrote, so that a new task depends
+ * on every earlier task whose access conflicts with its own on at least one byte — read after write, write after
+ * read, write after write.
+ *
+ * <p>The index keeps disjoint segments of memory. A segment holds its last writer (a live task, or none) and the
+ * readers since that write. Conflicts are resolved through the segments only: a task depends on the last writer of
+ * every byte it names, and a writer also on the readers since; the earlier writers and readers of those bytes are
+ * ordered before these already, so depending on them too would add nothing.
+ *
+ * <ul>
+ *   <li><b>The common case</b> — a task names a range that is exactly one segment (the same tensor named again) —
+ *       is one hash lookup on the range's first byte.</li>
+ *   <li><b>Partial overlaps</b> go through a treap of the segments ordered by first byte, with the segments also
+ *       linked in that order: the segment holding a range's first byte is a descent, the rest follow by link.
+ *       A range that starts or ends inside a segment splits it, so every record stays exact to the byte; a write
+ *       replaces every segment it covers by one.</li>
+ *   <li><b>Writers</b> are exact: a task is the writer of a segment only while it is live, and its retirement
+ *       erases its own writer records and nothing else (a task counts the segments it is the writer of, so one
+ *       whose every write was overwritten retires without a lookup).</li>
+ *   <li><b>Readers</b> are recorded as (slot, use) and go stale on their own: a reader whose completion was seen
+ *       (or whose slot was claimed again since) can no longer be overtaken by a write, so nothing needs to wait for
+ *       it. Stale entries are dropped when a list fills (before it grows), when a write clears the list, and when a
+ *       sweep finds a segment with no writer and no live reader. A thousand readers of one weight tensor thus keep
+ *       a list as long as those still running, not a thousand entries.</li>
+ *   <li><b>Memory</b>: segments and their reader arrays are pooled; after the high-water mark nothing is allocated
+ *       per task.</li>
+ * </ul>
+ *
+ * <p>Single writer: the orchestrating thread. One index per Worker, so that it also orders the tasks of runs still in
+ * flight (SPEC §13).
+ */
+final class AccessIndex
+{
+    private static final int NONE = -1;
+
+    /** Makes a task depend on a producer; {@link dev.simpler.engine.scheduler.Scheduler#dependOn} in the engine. */
+    @FunctionalInterface
+    interface Dependencies
+    {
+        /**
+         * Make {@code consumer} depend on the task in slot {@code producer}; called once per conflicting segment, so
+         * the implementation de-duplicates (and ignores the task itself).
+         *
+         * @param consumer the task being submitted.
+         * @param producer the slot of an earlier task.
+         */
+        void dependOn(TaskSlot consumer, int producer);
+    }
+
+    private final SlotTable slots;
+    private final Dependencies dependencies;
+    private final Long2ObjectHashMap<Segment> byStart = new Long2ObjectHashMap<>(1024, 0.65f);
+    private Segment root;
+    private Segment first;
+    private Segment free;
+    private int segments;
+    private int sweepAt = ACCESS_INDEX_SWEEP_MIN;
+    private int seed = 0x2545F491;
+
+    AccessIndex(final SlotTable slots, final Dependencies dependencies)
+    {
+        this.slots = slots;
+        this.dependencies = dependencies;
+    }
+
+    // ------------------------------------------------------------------------------------------ accesses
+
+    /**
+     * A task reads {@code [start, end)}: it depends on the last writer of every byte, and is recorded as a reader.
+     *
+     * @param task  the task being submitted.
+     * @param start first byte.
+     * @param end   one past the last byte.
+     */
+    void read(final TaskSlot task, final long start, final long end)
+    {
+        if (end <= start)
+        {
+            // A tensor with a zero dimension names no byte.
+            return;
+        }
+        if (segments > sweepAt)
+        {
+            sweep();
+        }
+        final Segment exact = byStart.get(start);
+        if (exact != null && exact.end == end)
+        {
+            readSegment(task, exact);
+            return;
+        }
+
+        long at = start;
+        Segment s = firstOverlapping(start);
+        while (at < end)
+        {
+            if (s == null || s.start >= end)
+            {
+                readSegment(task, insert(at, end));
+                break;
+            }
+            if (s.start > at)
+            {
+                // Bytes no live task touched: a segment of their own, so that a later writer finds this reader.
+                readSegment(task, insert(at, s.start));
+                at = s.start;
+            }
+            if (s.start < at)
+            {
+                split(s, at);
+                s = s.next;
+            }
+            if (s.end > end)
+            {
+                split(s, end);
+            }
+            readSegment(task, s);
+            at = s.end;
+            s = s.next;
+        }
+    }
+
+    /**
+     * A task writes {@code [start, end)}: it depends on the last writer and the live readers of every byte (unless
+     * the bytes are new), and becomes the writer of the whole range, as one segment.
+     *
+     * @param task     the task being submitted.
+     * @param start    first byte.
+     * @param end      one past the last byte.
+     * @param newBytes true for memory the engine just allocated: whatever the index still holds there belongs to
+     *                 tasks that named the bytes before their slab was freed, and is waited for by no one.
+     */
+    void write(final TaskSlot task, final long start, final long end, final boolean newBytes)
+    {
+        if (end <= start)
+        {
+            return;
+        }
+        if (segments > sweepAt)
+        {
+            sweep();
+        }
+        task.addWrittenRange(start, end);
+        final Segment exact = byStart.get(start);
+        if (exact != null && exact.end == end)
+        {
+            if (!newBytes)
+            {
+                dependOnAccesses(task, exact);
+            }
+            becomeWriter(task, exact);
+            return;
+        }
+
+        Segment s = firstOverlapping(start);
+        if (s != null && s.start < start)
+        {
+            split(s, start);
+            s = s.next;
+        }
+        Segment kept = null;
+        while (s != null && s.start < end)
+        {
+            if (s.end > end)
+            {
+                split(s, end);
+            }
+            if (!newBytes)
+            {
+                dependOnAccesses(task, s);
+            }
+            final Segment next = s.next;
+            if (kept == null && s.start == start)
+            {
+                kept = s;
+            }
+            else
+            {
+                remove(s);
+            }
+            s = next;
+        }
+        if (kept == null)
+        {
+            kept = insert(start, end);
+        }
+        else
+        {
+            kept.end = end;
+        }
+        becomeWriter(task, kept);
+    }
+
+    /**
+     * A task retires: erase the writer records it still holds. A segment left with no live reader goes.
+     *
+     * @param task the retiring task.
+     */
+    void retire(final TaskSlot task)
+    {
+        final int index = task.index();
+        for (int i = 0, n = task.writtenCount(); i < n && task.isLastWriterOfAny(); i++)
+        {
+            final long start = task.writtenStartAt(i);
+            final long end = task.writtenEndAt(i);
+            Segment s = byStart.get(start);
+            if (s == null)
+            {
+                s = firstOverlapping(start);
+            }
+            while (s != null && s.start < end)
+            {
+                final Segment next = s.next;
+                if (s.writer == index)
+                {
+                    s.writer = NONE;
+                    task.loseLastWrite();
+                    if (liveReaders(s) == 0)
+                    {
+                        remove(s);
+                    }
+                }
+                s = next;
+            }
+        }
+        assert !task.isLastWriterOfAny() : "slot " + index + " retired still the writer of a segment";
+    }
+
+    /**
+     * Forget everything; called when no task is live, so that every record left is a stale reader.
+     */
+    void clear()
+    {
+        Segment s = first;
+        while (s != null)
+        {
+            final Segment next = s.next;
+            assert s.writer == NONE : "segment [" + s.start + ", " + s.end + ") still written by slot " + s.writer;
+            release(s);
+            s = next;
+        }
+        first = null;
+        root = null;
+        byStart.clear();
+        segments = 0;
+    }
+
+    /**
+     * Segments in the index, for tests.
+     *
+     * @return the count.
+     */
+    int segments()
+    {
+        return segments;
+    }
+
+    // ------------------------------------------------------------------------------------------ one segment
+
+    private void readSegment(final TaskSlot task, final Segment s)
+    {
+        final int writer = s.writer;
+        if (writer == task.index())
+        {
+            // Its own write already orders any later writer after it.
+            return;
+        }
+        if (writer != NONE)
+        {
+            dependencies.dependOn(task, writer);
+        }
+        final long entry = readerEntry(task);
+        final int count = s.readerCount;
+        if (count > 0 && s.readers[count - 1] == entry)
+        {
+            // The same task (another member of its group, or the same tensor named twice) read it just before.
+            return;
+        }
+        if (count == s.readers.length)
+        {
+            makeRoom(s);
+        }
+        s.readers[s.readerCount++] = entry;
+        task.markReadRecorded();
+    }
+
+    private void dependOnAccesses(final TaskSlot task, final Segment s)
+    {
+        if (s.writer != NONE)
+        {
+            dependencies.dependOn(task, s.writer);
+        }
+        final long[] readers = s.readers;
+        for (int i = 0, n = s.readerCount; i < n; i++)
+        {
+            final long entry = readers[i];
+            if (isLive(entry))
+            {
+                dependencies.dependOn(task, (int)entry);
+            }
+        }
+    }
+
+    private void becomeWriter(final TaskSlot task, final Segment s)
+    {
+        final int index = task.index();
+        if (s.writer != index)
+        {
+            if (s.writer != NONE)
+            {
+                slots.get(s.writer).loseLastWrite();
+            }
+            s.writer = index;
+            task.addLastWrite();
+        }
+        s.readerCount = 0;
+    }
+
+    private static long readerEntry(final TaskSlot task)
+    {
+        return ((long)task.use() << 32) | task.index();
+    }
+
+    private boolean isLive(final long entry)
+    {
+        final TaskSlot reader = slots.get((int)entry);
+        return reader.use() == (int)(entry >>> 32) && !reader.isCompletionSeen();
+    }
+
+    /**
+     * Drop the stale readers of a segment.
+     *
+     * @return the readers left.
+     */
+    private int liveReaders(final Segment s)
+    {
+        final long[] readers = s.readers;
+        int kept = 0;
+        for (int i = 0, n = s.readerCount; i < n; i++)
+        {
+            if (isLive(readers[i]))
+            {
+                readers[kept++] = readers[i];
+            }
+        }
+        s.readerCount = kept;
+        return kept;
+    }
+
+    private void makeRoom(final Segment s)
+    {
+        // Grow only when at least half the list is live after dropping the stale entries, so that a long stream of
+        // readers that finish keeps the list short.
+        if (liveReaders(s) > s.readers.length >> 1)
+        {
+            final long[] grown = new long[s.readers.length << 1];
+            System.arraycopy(s.readers, 0, grown, 0, s.readerCount);
+            s.readers = grown;
+        }
+    }
+
+    /**
+     * Cut a segment in two at {@code at}, inside it; the second half takes the same writer and live readers and is
+     * linked after the first.
+     */
+    private void split(final Segment s, final long at)
+    {
+        final Segment tail = take(at, s.end);
+        s.end = at;
+        if (s.writer != NONE)
+        {
+            tail.writer = s.writer;
+            slots.get(s.writer).addLastWrite();
+        }
+        final int readers = liveReaders(s);
+        if (readers > tail.readers.length)
+        {
+            tail.readers = new long[s.readers.length];
+        }
+        System.arraycopy(s.readers, 0, tail.readers, 0, readers);
+        tail.readerCount = readers;
+        link(s, tail);
+    }
+
+    // ------------------------------------------------------------------------------------------ ordered set
+
+    /**
+     * The segment holding byte {@code at}, or else the first one after it.
+     */
+    private Segment firstOverlapping(final long at)
+    {
+        final Segment floor = floor(at);
+        if (floor == null)
+        {
+            return first;
+        }
+        return floor.end > at ? floor : floor.next;
+    }
+
+    private Segment floor(final long at)
+    {
+        Segment node = root;
+        Segment best = null;
+        while (node != null)
+        {
+            if (node.start <= at)
+            {
+                best = node;
+                node = node.right;
+            }
+            else
+            {
+                node = node.left;
+            }
+        }
+        return best;
+    }
+
+    private Segment insert(final long start, final long end)
+    {
+        final Segment s = take(start, end);
+        link(floor(start), s);
+        return s;
+    }
+
+    /**
+     * Put a new segment in the order after {@code previous} (null: first), in the treap and in the hash.
+     */
+    private void link(final Segment previous, final Segment s)
+    {
+        s.prev = previous;
+        s.next = previous == null ? first : previous.next;
+        if (s.next != null)
+        {
+            s.next.prev = s;
+        }
+        if (previous == null)
+        {
+            first = s;
+        }
+        else
+        {
+            previous.next = s;
+        }
+        root = insertNode(root, s);
+        byStart.put(s.start, s);
+        segments++;
+    }
+
+    private void remove(final Segment s)
+    {
+        if (s.prev == null)
+        {
+            first = s.next;
+        }
+        else
+        {
+            s.prev.next = s.next;
+        }
+        if (s.next != null)
+        {
+            s.next.prev = s.prev;
+        }
+        root = removeNode(root, s.start);
+        byStart.remove(s.start);
+        segments--;
+        if (s.writer != NONE)
+        {
+            slots.get(s.writer).loseLastWrite();
+        }
+        release(s);
+    }
+
+    /**
+     * Drop every segment that has no writer and no live reader (reads of bytes no one wrote since, by tasks that
+     * finished); then sweep again only once the index doubled. Called before an access starts, never while one
+     * holds segments.
+     */
+    private void sweep()
+    {
+        Segment s = first;
+        while (s != null)
+        {
+            final Segment next = s.next;
+            if (s.writer == NONE && liveReaders(s) == 0)
+            {
+                remove(s);
+            }
+            s = next;
+        }
+        sweepAt = Math.max(ACCESS_INDEX_SWEEP_MIN, segments << 1);
+    }
+
+    private Segment insertNode(final Segment node, final Segment s)
+    {
+        if (node == null)
+        {
+            return s;
+        }
+        if (s.start < node.start)
+        {
+            node.left = insertNode(node.left, s);
+            if (node.left.priority > node.priority)
+            {
+                final Segment left = node.left;
+                node.left = left.right;
+                left.right = node;
+                return left;
+            }
+        }
+        else
+        {
+            node.right = insertNode(node.right, s);
+            if (node.right.priority > node.priority)
+            {
+                final Segment right = node.right;
+                node.right = right.left;
+                right.left = node;
+                return right;
+            }
+        }
+        return node;
+    }
+
+    private Segment removeNode(final Segment node, final long start)
+    {
+        if (node.start == start)
+        {
+            return join(node.left, node.right);
+        }
+        if (start < node.start)
+        {
+            node.left = removeNode(node.left, start);
+        }
+        else
+        {
+            node.right = removeNode(node.right, start);
+        }
+        return node;
+    }
+
+    /** Join two treaps, every key of {@code low} below every key of {@code high}. */
+    private Segment join(final Segment low, final Segment high)
+    {
+        if (low == null)
+        {
+            return high;
+        }
+        if (high == null)
+        {
+            return low;
+        }
+        if (low.priority > high.priority)
+        {
+            low.right = join(low.right, high);
+            return low;
+        }
+        high.left = join(low, high.left);
+        return high;
+    }
+
+    // ------------------------------------------------------------------------------------------ pool
+
+    private Segment take(final long start, final long end)
+    {
+        Segment s = free;
+        if (s == null)
+        {
+            s = new Segment();
+        }
+        else
+        {
+            free = s.next;
+        }
+        s.start = start;
+        s.end = end;
+        s.writer = NONE;
+        s.readerCount = 0;
+        s.left = null;
+        s.right = null;
+        s.prev = null;
+        s.next = null;
+        // Xorshift: priorities the user's addresses cannot line up against, the same in every run.
+        int x = seed;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        seed = x;
+        s.priority = x;
+        return s;
+    }
+
+    private void release(final Segment s)
+    {
+        s.left = null;
+        s.right = null;
+        s.prev = null;
+        s.next = free;
+        free = s;
+    }
+
+    /** A run of bytes with one last writer and the readers since it wrote. */
+    private static final class Segment
+    {
+        long start;
+        long end;
+        /** Slot of the live task that wrote the bytes last, or {@link #NONE}. */
+        int writer = NONE;
+        int priority;
+        /** Readers since the last write, as {@code use << 32 | slot}; some may be stale. */
+        long[] readers = new long[ACCESS_READERS_INITIAL];
+        int readerCount;
+        Segment left;
+        Segment right;
+        Segment prev;
+        Segment next;
+    }
+}
