@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Compare engine builds inside one JVM (perf/README.md section 8): for changes too small to see across JVMs.
-#   perf/compare-builds.sh [-rounds N] [-warm N] [-runs N] [-shape chain|independent|oneTask] [-pin false] BUILD...
+#   perf/compare-builds.sh [-rounds N] [-warm N] [-runs N] [-shape chain|independent|oneTask|pipeline|overlap]
+#     [-pin false] BUILD...
 # BUILD is a git revision (built here), a shaded engine jar (demo/target/simpler-demo.jar of some checkout), or
-# completableFuture (the thenRunAsync chain baseline). The first build is the one the others are compared with.
+# completableFuture (the thenRunAsync chain baseline, whatever the shape: also the pipeline's dependency structure).
+# The first build is the one the others are compared with.
 #   perf/compare-builds.sh HEAD~1 HEAD completableFuture
 set -euo pipefail
 

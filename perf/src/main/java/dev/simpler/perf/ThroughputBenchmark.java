@@ -31,9 +31,10 @@ import dev.simpler.engine.WorkerMode;
 
 /**
  * SPEC §12 throughput rows, in tasks per second ({@value #TASKS} no-op sub tasks per invocation): independent
- * tasks, an INOUT chain, fan-out/fan-in diamonds (1 → 8 → 1) and groups of two, through the engine in THREAD and
- * PROCESS mode, next to {@link CompletableFuture} on a single-thread executor (two threads for groups) doing the
- * same shapes in the same JVM.
+ * tasks, an INOUT chain, fan-out/fan-in diamonds (1 → 8 → 1), groups of two and a double-buffered pipeline, through
+ * the engine in THREAD and PROCESS mode, next to {@link CompletableFuture} on a single-thread executor (two threads
+ * for groups) doing the same shapes in the same JVM. One more engine shape, INOUT windows that partly overlap, has
+ * no baseline of its own: it is there for the byte-range index (SPEC §3) and its allocation under {@code -prof gc}.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -49,6 +50,18 @@ public class ThroughputBenchmark
     public static final int TASKS = 100_000;
     private static final int FAN_OUT = 8;
     private static final int DIAMOND_TASKS = FAN_OUT + 2;
+    /** Elements of each of the pipeline's two buffers. */
+    private static final int PIPELINE_ELEMENTS = 64;
+    /** Overlapping windows of the overlap shape, named by consecutive tasks in turn. */
+    private static final int WINDOWS = 8;
+    /** Rows between the starts of neighbouring windows. */
+    private static final int WINDOW_STEP = 16;
+    /** Rows of each window: twice the step, so each window shares half its rows with each neighbour. */
+    private static final int WINDOW_ROWS = 2 * WINDOW_STEP;
+    /** Rows of the overlap shape's buffer: exactly what the windows cover. */
+    private static final int OVERLAP_ROWS = (WINDOWS + 1) * WINDOW_STEP;
+    /** INT64 elements per row of the overlap shape's buffer: one 64-byte cache line. */
+    private static final int ROW_ELEMENTS = 8;
 
     /** An engine with {@link #subWorkers()} sub workers and the shared tensors the shapes use. */
     @State(Scope.Benchmark)
@@ -64,6 +77,9 @@ public class ThroughputBenchmark
         int noop;
         Tensor cell;
         Tensor[] branches;
+        Tensor bufferA;
+        Tensor bufferB;
+        Tensor[] windows;
         final TaskArgs none = new TaskArgs();
 
         /**
@@ -89,6 +105,14 @@ public class ThroughputBenchmark
             for (int i = 0; i < FAN_OUT; i++)
             {
                 branches[i] = worker.sharedTensor(DataType.INT64, 1);
+            }
+            bufferA = worker.sharedTensor(DataType.INT64, PIPELINE_ELEMENTS);
+            bufferB = worker.sharedTensor(DataType.INT64, PIPELINE_ELEMENTS);
+            final Tensor rows = worker.sharedTensor(DataType.INT64, OVERLAP_ROWS, ROW_ELEMENTS);
+            windows = new Tensor[WINDOWS];
+            for (int w = 0; w < WINDOWS; w++)
+            {
+                windows[w] = rows.slice(w * WINDOW_STEP, w * WINDOW_STEP + WINDOW_ROWS);
             }
             worker.init();
         }
@@ -249,6 +273,56 @@ public class ThroughputBenchmark
     }
 
     /**
+     * A double-buffered pipeline: step i reads one of two buffers and writes the other (INPUT A, OUTPUT_EXISTING B,
+     * then INPUT B, OUTPUT_EXISTING A, ...), so every step reads what the step before it wrote and overwrites what
+     * that step read.
+     *
+     * @param engine the engine.
+     */
+    @Benchmark
+    @OperationsPerInvocation(TASKS)
+    public void enginePipeline(final Engine engine)
+    {
+        engine.worker.run((orch, e) ->
+        {
+            final TaskArgs aToB = new TaskArgs().input(e.bufferA).outputExisting(e.bufferB);
+            final TaskArgs bToA = new TaskArgs().input(e.bufferB).outputExisting(e.bufferA);
+            for (int i = 0; i < TASKS / 2; i++)
+            {
+                orch.submitSub(e.noop, aToB);
+                orch.submitSub(e.noop, bToA);
+            }
+        }, engine);
+    }
+
+    /**
+     * Windows that partly overlap: task i is INOUT on rows [16w, 16w + 32) of one buffer, w = i mod 8, so it shares
+     * rows with the windows either side of its own and its producers are found by byte range, not by address.
+     *
+     * @param engine the engine.
+     */
+    @Benchmark
+    @OperationsPerInvocation(TASKS)
+    public void engineOverlap(final Engine engine)
+    {
+        engine.worker.run((orch, e) ->
+        {
+            final TaskArgs[] window = new TaskArgs[WINDOWS];
+            for (int w = 0; w < WINDOWS; w++)
+            {
+                window[w] = new TaskArgs().inout(e.windows[w]);
+            }
+            for (int i = 0; i < TASKS / WINDOWS; i++)
+            {
+                for (int w = 0; w < WINDOWS; w++)
+                {
+                    orch.submitSub(e.noop, window[w]);
+                }
+            }
+        }, engine);
+    }
+
+    /**
      * Independent tasks on a single-thread executor.
      *
      * @param baseline the executors.
@@ -301,6 +375,25 @@ public class ThroughputBenchmark
             previous = CompletableFuture.allOf(baseline.fan).thenRunAsync(baseline.noop, baseline.single);
         }
         previous.join();
+    }
+
+    /**
+     * The pipeline on a single-thread executor: a {@code thenRunAsync} chain, since reading what the previous step
+     * wrote and overwriting what it read make each step wait for the one before it, which is all the dependency
+     * structure the two buffers impose.
+     *
+     * @param baseline the executors.
+     */
+    @Benchmark
+    @OperationsPerInvocation(TASKS)
+    public void completableFuturePipeline(final Baseline baseline)
+    {
+        CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+        for (int i = 0; i < TASKS; i++)
+        {
+            tail = tail.thenRunAsync(baseline.noop, baseline.single);
+        }
+        tail.join();
     }
 
     /**

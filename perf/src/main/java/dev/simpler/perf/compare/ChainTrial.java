@@ -1,6 +1,7 @@
 package dev.simpler.perf.compare;
 
 import java.util.BitSet;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -27,6 +28,16 @@ public final class ChainTrial
     public static final int TASKS = 100_000;
     /** The shape of one task per run: its rate is round trips per second. */
     public static final String ONE_TASK = "oneTask";
+    /** The shapes an engine build can run, in the order the usage lines name them. */
+    public static final List<String> SHAPES = List.of("chain", "independent", ONE_TASK, "pipeline", "overlap");
+    /** Elements of each of the pipeline's two buffers. */
+    private static final int PIPELINE_ELEMENTS = 64;
+    /** Overlapping windows of the overlap shape; {@value #TASKS} is a multiple of it. */
+    private static final int WINDOWS = 8;
+    /** Rows between the starts of neighbouring windows; a window is twice as many rows. */
+    private static final int WINDOW_STEP = 16;
+    /** INT64 elements per row of the overlap shape's buffer: one 64-byte cache line. */
+    private static final int ROW_ELEMENTS = 8;
 
     private ChainTrial()
     {
@@ -35,8 +46,12 @@ public final class ChainTrial
     /**
      * Run one trial.
      *
-     * @param shape     {@code chain} (every task INOUT on one tensor), {@code independent} (no arguments), or
-     *                  {@code completableFuture} (a {@code thenRunAsync} chain on a single-thread executor).
+     * @param shape     {@code chain} (every task INOUT on one tensor), {@code independent} (no arguments),
+     *                  {@code oneTask} (one task without arguments per run), {@code pipeline} (two buffers, each
+     *                  step INPUT on one and OUTPUT_EXISTING on the other, in turn), {@code overlap} (INOUT windows
+     *                  of rows [16w, 16w + 32) of one buffer, w = i mod 8), or {@code completableFuture} (a
+     *                  {@code thenRunAsync} chain on a single-thread executor: the dependency structure of
+     *                  {@code chain} and {@code pipeline}, and the nearest one to {@code overlap}).
      * @param warmRuns  runs before the measured ones.
      * @param runs      measured runs.
      * @param mainCpu   CPU for the calling thread, or -1 to leave it.
@@ -55,13 +70,12 @@ public final class ChainTrial
     private static double[] engine(final String shape, final int warmRuns, final int runs, final int mainCpu,
         final int workerCpu)
     {
-        final boolean chain = "chain".equals(shape);
-        final boolean oneTask = ONE_TASK.equals(shape);
-        if (!chain && !oneTask && !"independent".equals(shape))
+        if (!SHAPES.contains(shape))
         {
-            throw new IllegalArgumentException("unknown shape " + shape + ": chain, independent, " + ONE_TASK
+            throw new IllegalArgumentException("unknown shape " + shape + ": one of " + SHAPES
                 + " or completableFuture");
         }
+        final boolean oneTask = ONE_TASK.equals(shape);
         final Worker.Builder builder = Worker.builder().mode(WorkerMode.THREAD).subWorkers(1)
             .heapRingSize(1L << 20).waitStrategy(WaitStrategy.BUSY_SPIN);
         if (workerCpu >= 0)
@@ -71,10 +85,10 @@ public final class ChainTrial
         try (Worker worker = builder.build())
         {
             final int noop = worker.register(args -> { });
-            final Tensor cell = worker.sharedTensor(DataType.INT64, 1);
+            final TaskArgs[] steps = steps(shape, worker);
             worker.init();
             pin(mainCpu);
-            final TaskArgs args = chain ? new TaskArgs().inout(cell) : new TaskArgs();
+            final TaskArgs args = steps[0];
             final double[] rates = new double[runs];
             for (int r = -warmRuns; r < runs; r++)
             {
@@ -87,7 +101,7 @@ public final class ChainTrial
                         worker.run((orch, a) -> orch.submitSub(noop, a), args);
                     }
                 }
-                else
+                else if (steps.length == 1)
                 {
                     worker.run((orch, a) ->
                     {
@@ -97,12 +111,55 @@ public final class ChainTrial
                         }
                     }, args);
                 }
+                else
+                {
+                    worker.run((orch, cycle) ->
+                    {
+                        for (int i = 0; i < TASKS; i += cycle.length)
+                        {
+                            for (final TaskArgs step : cycle)
+                            {
+                                orch.submitSub(noop, step);
+                            }
+                        }
+                    }, steps);
+                }
                 if (r >= 0)
                 {
                     rates[r] = TASKS * 1e9 / (System.nanoTime() - start);
                 }
             }
             return rates;
+        }
+    }
+
+    /**
+     * The arguments a shape's tasks take in turn, on tensors shared before {@code init}. Slices are made with
+     * {@code Tensor.of} at inner addresses rather than {@code Tensor.slice}, which older builds lack.
+     */
+    private static TaskArgs[] steps(final String shape, final Worker worker)
+    {
+        switch (shape)
+        {
+            case "chain":
+                return new TaskArgs[] {new TaskArgs().inout(worker.sharedTensor(DataType.INT64, 1))};
+            case "pipeline":
+                final Tensor a = worker.sharedTensor(DataType.INT64, PIPELINE_ELEMENTS);
+                final Tensor b = worker.sharedTensor(DataType.INT64, PIPELINE_ELEMENTS);
+                return new TaskArgs[] {
+                    new TaskArgs().input(a).outputExisting(b), new TaskArgs().input(b).outputExisting(a)};
+            case "overlap":
+                final Tensor rows = worker.sharedTensor(DataType.INT64, (WINDOWS + 1) * WINDOW_STEP, ROW_ELEMENTS);
+                final long rowBytes = rows.nbytes() / rows.shape(0);
+                final TaskArgs[] windows = new TaskArgs[WINDOWS];
+                for (int w = 0; w < WINDOWS; w++)
+                {
+                    windows[w] = new TaskArgs().inout(Tensor.of(rows.address() + w * WINDOW_STEP * rowBytes,
+                        DataType.INT64, 2 * WINDOW_STEP, ROW_ELEMENTS));
+                }
+                return windows;
+            default:
+                return new TaskArgs[] {new TaskArgs()};
         }
     }
 

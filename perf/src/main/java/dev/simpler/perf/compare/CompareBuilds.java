@@ -24,11 +24,12 @@ import net.openhft.affinity.Affinity;
  * enough: two loaders of the same jar differed by up to 7 % throughout). The figure per build is the median of its
  * rounds; the ratio is the median of the per-round ratios to the first build.
  *
- * <p>{@code CompareBuilds [-rounds N] [-warm N] [-runs N] [-shape chain|independent|oneTask] [-pin false]
- * <build.jar|completableFuture>...} where each jar is a shaded engine build ({@code demo/target/simpler-demo.jar});
- * {@code completableFuture} adds the {@code thenRunAsync} chain baseline. A trial is {@code -warm} runs (default 60)
- * and then {@code -runs} measured ones (default 25), its figure their median. {@code perf/compare-builds.sh} builds
- * the jars from git revisions.
+ * <p>{@code CompareBuilds [-rounds N] [-warm N] [-runs N] [-shape chain|independent|oneTask|pipeline|overlap]
+ * [-pin false] <build.jar|completableFuture>...} where each jar is a shaded engine build
+ * ({@code demo/target/simpler-demo.jar}); {@code completableFuture} adds the {@code thenRunAsync} chain baseline,
+ * whatever the shape (the chain is also the dependency structure of {@code pipeline}, see {@link ChainTrial#run}).
+ * A trial is {@code -warm} runs (default 60) and then {@code -runs} measured ones (default 25), its figure their
+ * median. {@code perf/compare-builds.sh} builds the jars from git revisions.
  */
 public final class CompareBuilds
 {
@@ -78,9 +79,13 @@ public final class CompareBuilds
         if (builds.isEmpty() || rounds < 1 || warmRuns < 0 || runs < 1)
         {
             System.err.println("usage: CompareBuilds [-rounds N] [-warm N] [-runs N] "
-                + "[-shape chain|independent|oneTask] [-pin false] <build.jar|completableFuture>...");
+                + "[-shape " + String.join("|", ChainTrial.SHAPES) + "] [-pin false] <build.jar|completableFuture>...");
             System.exit(2);
             return;
+        }
+        if (!ChainTrial.SHAPES.contains(shape))
+        {
+            throw new IllegalArgumentException("unknown shape " + shape + ": -shape takes one of " + ChainTrial.SHAPES);
         }
         for (final String build : builds)
         {

@@ -50,6 +50,15 @@ class CompareBuildsTest
     }
 
     @Test
+    void anUnknownShapeIsNamedWithTheShapesThereAre()
+    {
+        final IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
+            () -> CompareBuilds.main(new String[] {"-shape", "zigzag", "completableFuture"}));
+        assertTrue(failure.getMessage().contains("zigzag") && failure.getMessage().contains("pipeline"),
+            failure.getMessage());
+    }
+
+    @Test
     void anOptionWithoutANumberIsNamed()
     {
         final IllegalArgumentException notANumber = assertThrows(IllegalArgumentException.class,
