@@ -86,7 +86,7 @@ public final class TaskArgs implements TaskArgsView
     }
 
     /**
-     * Append a caller buffer the task writes without looking up its last writer.
+     * Append a caller buffer the task writes (it waits for earlier readers and writers of its bytes).
      *
      * @param t the tensor.
      * @return this.

@@ -1,20 +1,25 @@
 package dev.simpler.engine;
 
 /**
- * How a task uses a tensor; decides the dependencies inferred at submit time (SPEC §2.3).
- * Tags are consumed by the orchestrator and never travel to workers.
+ * How a task uses a tensor's bytes; decides the dependencies inferred at submit time (SPEC §2.3, §3): a task waits
+ * for every earlier task whose access conflicts with its own on at least one byte — a read after a write, a write
+ * after a read or a write. Tags are consumed by the orchestrator and never travel through a mailbox; workers called
+ * in the engine's process read them with {@link TaskArgsView#tag(int)}.
  */
 public enum TensorArgType
 {
-    /** Read: depends on the last writer of the address. */
+    /** Read: waits for earlier writers of any of its bytes. */
     INPUT,
-    /** Write: becomes the last writer; address 0 makes the engine allocate the tensor. */
+    /**
+     * Write: waits for earlier readers and writers of any of its bytes; address 0 makes the engine allocate the
+     * tensor, which is new memory and waits for nothing.
+     */
     OUTPUT,
-    /** Read then write: depends on the last writer, then becomes it. */
+    /** Read then write: waits for earlier readers and writers of any of its bytes. */
     INOUT,
-    /** Write into a caller buffer: becomes the last writer without looking one up. */
+    /** Write into a caller buffer: waits for earlier readers and writers of any of its bytes. */
     OUTPUT_EXISTING,
-    /** Passed through: never looked up, never recorded. */
+    /** Passed through: conflicts with nothing, never recorded. */
     NO_DEP;
 
     private static final TensorArgType[] BY_CODE = values();

@@ -1,7 +1,7 @@
 package dev.simpler.engine.scheduler;
 
 /**
- * Told when a task retires, so the owner of the graph's side tables (last writers, heap rings) can release
+ * Told when a task retires, so the owner of the graph's side tables (the access index, heap rings) can release
  * what the task held. Called on the orchestrating thread.
  */
 @FunctionalInterface

@@ -84,7 +84,7 @@ public final class Scheduler
     }
 
     /**
-     * Set who is told of retirements: the owner of the last-writer map and the heap rings.
+     * Set who is told of retirements: the owner of the access index and the heap rings.
      *
      * @param listener the listener.
      */
