@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * The graph builder handed to an orchestration function. Each submit creates one task slot and infers its
- * dependencies from the byte ranges its tensors cover and their tags (SPEC §3). Valid only inside {@link Worker#run}, on the
- * thread that called it.
+ * dependencies from the byte ranges its tensors cover and their tags (SPEC §3). Valid only inside
+ * {@link Worker#run}, on the thread that called it.
  */
 public interface Orchestrator
 {
