@@ -251,7 +251,7 @@ class AccessIndexTest
             for (long b = access[1]; b < access[2]; b++)
             {
                 final Task writer = lastWriterBefore(task, b);
-                if (writer != null && !writes(task, b) && !writer.retired && writer != task && !task.producers.contains(writer))
+                if (writer != null && !writes(task, b) && !writer.retired && !task.producers.contains(writer))
                 {
                     fail("alive: " + where + " does not hold the live last writer " + writer.id + " of byte " + b);
                 }
