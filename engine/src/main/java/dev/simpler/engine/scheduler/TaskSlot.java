@@ -269,9 +269,10 @@ abstract class TaskSlotOwnedPadding extends TaskSlotOwned
  * <p>Consumers are guarded by the slot's spin lock while one can still be wired: the orchestrating thread appends
  * under it, and the worker that completes the task marks it complete under it. Once the task is recorded in the
  * access index as neither writer nor reader and its batch is published, no consumer can be wired any more, and the
- * worker completes it without the lock. A task sealed before any of its producers was published counts nothing when it has one producer (only
- * that producer's completer can make it ready), and otherwise counts its completed producers up to the number it
- * was sealed with; any other task's count is balanced against its wired producers when it is sealed.
+ * worker completes it without the lock. A task sealed before any of its producers was published counts nothing
+ * when it has one producer (only that producer's completer can make it ready), and otherwise counts its completed
+ * producers up to the number it was sealed with; any other task's count is balanced against its wired producers
+ * when it is sealed.
  */
 public final class TaskSlot extends TaskSlotOwnedPadding
 {
