@@ -127,7 +127,7 @@ final class Report
         verdict = processOne == null ? NOT_RUN : verdict(p50(processOne) <= 3.0);
         rows.add(row("one task, PROCESS", processOne, "p50 ≤ 3 µs", verdict));
 
-        for (final String shape : new String[] {"Independent", "Chain"})
+        for (final String shape : new String[] {"Independent", "Chain", "Diamond", "Group", "Pipeline"})
         {
             final BenchmarkResult engine = find("engine", shape, "THREAD", "BUSY_SPIN");
             final BenchmarkResult cf = engine == null ? null : baseline(engine, "completableFuture");
