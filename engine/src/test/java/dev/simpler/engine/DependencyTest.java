@@ -20,7 +20,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Dependency inference from addresses and tags (SPEC §2.3, §3 steps 2–4).
+ * Dependency inference from addresses and tags (SPEC §2.3, §3 steps 2–4), on tensors that name the same bytes:
+ * a read waits for the previous writer, a write for the previous writer and for earlier readers. Partly overlapping
+ * byte ranges are in {@link ByteRangeDependencyTest}.
  */
 class DependencyTest
 {
@@ -106,11 +108,11 @@ class DependencyTest
 
     @Test
     @Timeout(value = 30, threadMode = SEPARATE_THREAD)
-    void outputExistingNeverWaitsForPreviousWriter()
+    void outputExistingWaitsForPreviousWriterOfSameAddress()
     {
-        assertSecondRunsWhileFirstRuns(
+        assertTrue(secondStartedAfterFirstFinished(
             (orch, x) -> new TaskArgs().output(x),
-            (first) -> new TaskArgs().outputExisting(first.tensor(0)));
+            (first) -> new TaskArgs().outputExisting(first.tensor(0))));
     }
 
     @Test
@@ -133,11 +135,11 @@ class DependencyTest
 
     @Test
     @Timeout(value = 30, threadMode = SEPARATE_THREAD)
-    void outputDoesNotLookUpPreviousWriter()
+    void outputAtNonZeroAddressWaitsForPreviousWriterOfSameAddress()
     {
-        assertSecondRunsWhileFirstRuns(
+        assertTrue(secondStartedAfterFirstFinished(
             (orch, x) -> new TaskArgs().output(x),
-            (first) -> new TaskArgs().output(first.tensor(0)));
+            (first) -> new TaskArgs().output(first.tensor(0))));
     }
 
     @Test
@@ -151,11 +153,20 @@ class DependencyTest
 
     @Test
     @Timeout(value = 30, threadMode = SEPARATE_THREAD)
-    void writerDoesNotWaitForEarlierReader()
+    void inoutWaitsForEarlierReaderOfSameAddress()
     {
-        assertSecondRunsWhileFirstRuns(
+        assertTrue(secondStartedAfterFirstFinished(
             (orch, x) -> new TaskArgs().input(x),
-            (first) -> new TaskArgs().inout(first.tensor(0)));
+            (first) -> new TaskArgs().inout(first.tensor(0))));
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = SEPARATE_THREAD)
+    void outputExistingWaitsForEarlierReaderOfSameAddress()
+    {
+        assertTrue(secondStartedAfterFirstFinished(
+            (orch, x) -> new TaskArgs().input(x),
+            (first) -> new TaskArgs().outputExisting(first.tensor(0))));
     }
 
     @Test
