@@ -295,20 +295,30 @@ final class AccessIndex
         task.markReadRecorded();
     }
 
+    /**
+     * A write conflicts with the segment's writer and its readers since. Every such reader depends on that writer
+     * already, so when one is still live the write is ordered after the writer through it, and the writer is named
+     * only when it holds a heap-ring slab that this task must keep alive (SPEC §3, step 3). A double-buffered
+     * pipeline thus keeps one producer per step: the step that read the buffer it now overwrites.
+     */
     private void dependOnAccesses(final TaskSlot task, final Segment s)
     {
-        if (s.writer != NONE)
-        {
-            dependencies.dependOn(task, s.writer);
-        }
+        final int self = task.index();
+        boolean throughReader = false;
         final long[] readers = s.readers;
         for (int i = 0, n = s.readerCount; i < n; i++)
         {
             final long entry = readers[i];
-            if (isLive(entry))
+            if ((int)entry != self && isLive(entry))
             {
                 dependencies.dependOn(task, (int)entry);
+                throughReader = true;
             }
+        }
+        final int writer = s.writer;
+        if (writer != NONE && !(throughReader && slots.get(writer).slabRing() == null))
+        {
+            dependencies.dependOn(task, writer);
         }
     }
 
