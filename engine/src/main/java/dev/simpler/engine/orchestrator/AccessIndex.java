@@ -32,7 +32,9 @@ import dev.simpler.engine.scheduler.TaskSlot;
  *       (or whose slot was claimed again since) can no longer be overtaken by a write, so nothing needs to wait for
  *       it. Stale entries are dropped when a list fills (before it grows), when a write clears the list, and when a
  *       sweep finds a segment with no writer and no live reader. A thousand readers of one weight tensor thus keep
- *       a list as long as those still running, not a thousand entries.</li>
+ *       a list as long as those still running, not a thousand entries. A task counts its entries, so that one whose
+ *       entries all went (and whose writes were all overwritten) is known to get no more consumers: its worker
+ *       completes it without the slot lock.</li>
  *   <li><b>Memory</b>: segments and their reader arrays are pooled; after the high-water mark nothing is allocated
  *       per task.</li>
  * </ul>
@@ -257,6 +259,34 @@ final class AccessIndex
     }
 
     /**
+     * Entries of a task in the index, for tests: reader entries of its current use, and segments it is the writer
+     * of; each must equal what the task counts.
+     *
+     * @param task the task.
+     * @return {reader entries, writer segments}.
+     */
+    int[] entriesOf(final TaskSlot task)
+    {
+        final long entry = readerEntry(task);
+        final int[] counts = new int[2];
+        for (Segment s = first; s != null; s = s.next)
+        {
+            for (int i = 0; i < s.readerCount; i++)
+            {
+                if (s.readers[i] == entry)
+                {
+                    counts[0]++;
+                }
+            }
+            if (s.writer == task.index())
+            {
+                counts[1]++;
+            }
+        }
+        return counts;
+    }
+
+    /**
      * Segments in the index, for tests.
      *
      * @return the count.
@@ -292,7 +322,7 @@ final class AccessIndex
             makeRoom(s);
         }
         s.readers[s.readerCount++] = entry;
-        task.markReadRecorded();
+        task.addReaderEntry();
     }
 
     /**
@@ -334,7 +364,7 @@ final class AccessIndex
             s.writer = index;
             task.addLastWrite();
         }
-        s.readerCount = 0;
+        dropReaders(s);
     }
 
     private static long readerEntry(final TaskSlot task)
@@ -349,6 +379,29 @@ final class AccessIndex
     }
 
     /**
+     * An entry leaves the index: its task, while the slot still holds that use, counts one entry less (a task with
+     * none left and no writer records can get no more consumers, see {@link TaskSlot#readerEntries()}).
+     */
+    private void dropEntry(final long entry)
+    {
+        final TaskSlot reader = slots.get((int)entry);
+        if (reader.use() == (int)(entry >>> 32))
+        {
+            reader.loseReaderEntry();
+        }
+    }
+
+    private void dropReaders(final Segment s)
+    {
+        final long[] readers = s.readers;
+        for (int i = 0, n = s.readerCount; i < n; i++)
+        {
+            dropEntry(readers[i]);
+        }
+        s.readerCount = 0;
+    }
+
+    /**
      * Drop the stale readers of a segment.
      *
      * @return the readers left.
@@ -359,9 +412,14 @@ final class AccessIndex
         int kept = 0;
         for (int i = 0, n = s.readerCount; i < n; i++)
         {
-            if (isLive(readers[i]))
+            final long entry = readers[i];
+            if (isLive(entry))
             {
-                readers[kept++] = readers[i];
+                readers[kept++] = entry;
+            }
+            else
+            {
+                dropEntry(entry);
             }
         }
         s.readerCount = kept;
@@ -400,6 +458,10 @@ final class AccessIndex
         }
         System.arraycopy(s.readers, 0, tail.readers, 0, readers);
         tail.readerCount = readers;
+        for (int i = 0; i < readers; i++)
+        {
+            slots.get((int)tail.readers[i]).addReaderEntry();
+        }
         link(s, tail);
     }
 
@@ -489,6 +551,7 @@ final class AccessIndex
         {
             slots.get(s.writer).loseLastWrite();
         }
+        dropReaders(s);
         release(s);
     }
 

@@ -160,8 +160,8 @@ public final class BatchPublisher
             if (owner)
             {
                 // Pass 1 wired every consumer this task has in the batch, and every task submitted so far is in
-                // this batch or an earlier one: a task that is no longer the writer of anything and never recorded
-                // a read has all the consumers it will get, and its worker can complete it without the lock. (A
+                // this batch or an earlier one: a task that is no longer the writer nor a reader of anything in the
+                // access index has all the consumers it will get, and its worker can complete it without the lock. (A
                 // worker publishing the batch cannot know that the orchestrating thread is not submitting
                 // meanwhile, so it leaves them as they are.)
                 consumer.finalIfReplaced();

@@ -211,8 +211,8 @@ abstract class TaskSlotOwned extends TaskSlotSharedPadding
     int writtenCount;
     /** Segments of the access index this task is the writer of; retirement looks them up only when some are left. */
     int lastWrites;
-    /** The task is recorded as a reader in the access index, where a later writer may find it. */
-    boolean readsRecorded;
+    /** Reader entries of this task in the access index, where a later writer may find it and wire to it. */
+    int readerEntries;
     /** The claim of the last consumer wired to this task, so that a consumer is wired to it once. */
     long lastConsumerClaim = -1;
     /** Counts claims of slots: which task this use of the slot is, among all of the Worker's. */
@@ -471,11 +471,29 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     }
 
     /**
-     * The task is now recorded as a reader in the access index: a later writer may wire to it.
+     * One more reader entry of this task in the access index: a later writer may wire to it.
      */
-    public void markReadRecorded()
+    public void addReaderEntry()
     {
-        readsRecorded = true;
+        readerEntries++;
+    }
+
+    /**
+     * A reader entry of this task left the access index (a write cleared it, or its segment went).
+     */
+    public void loseReaderEntry()
+    {
+        readerEntries--;
+    }
+
+    /**
+     * Reader entries of this task in the access index.
+     *
+     * @return the count; 0 once no later writer can find the task as a reader.
+     */
+    public int readerEntries()
+    {
+        return readerEntries;
     }
 
     /**
@@ -603,7 +621,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
         }
         writtenCount = 0;
         lastWrites = 0;
-        readsRecorded = false;
+        readerEntries = 0;
     }
 
     void clearProducers()
@@ -788,7 +806,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
      */
     public void noteWhetherRecorded()
     {
-        final int nothing = writtenCount == 0 && !readsRecorded ? 1 : 0;
+        final int nothing = writtenCount == 0 && readerEntries == 0 ? 1 : 0;
         if (recordsNothing != nothing)
         {
             recordsNothing = nothing;
@@ -801,7 +819,7 @@ public final class TaskSlot extends TaskSlotOwnedPadding
      */
     void finalIfReplaced()
     {
-        if (lastWrites == 0 && !readsRecorded)
+        if (lastWrites == 0 && readerEntries == 0)
         {
             LINKS.setRelease(links, link + SlotLinks.FINAL_USE, use);
         }

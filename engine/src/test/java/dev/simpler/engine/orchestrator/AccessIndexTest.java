@@ -195,6 +195,22 @@ class AccessIndexTest
         }
         final Task task = submit(accesses);
         check(task, seed);
+        checkCounts(seed);
+    }
+
+    /** What each live task counts of its entries equals what the index holds, after every submit and retirement. */
+    private void checkCounts(final long seed)
+    {
+        for (final Task t : tasks)
+        {
+            if (!t.retired)
+            {
+                final int[] entries = index.entriesOf(t.slot);
+                assertEquals(entries[0], t.slot.readerEntries(), "reader entries of task " + t.id + ", seed " + seed);
+                assertEquals(entries[1] > 0, t.slot.isLastWriterOfAny(), "writer records of task " + t.id
+                    + ", seed " + seed);
+            }
+        }
     }
 
     private Task submit(final long[]... accesses)
@@ -369,6 +385,7 @@ class AccessIndexTest
         if (!eligible.isEmpty())
         {
             retire(eligible.get(random.nextInt(eligible.size())));
+            checkCounts(-1);
         }
     }
 
