@@ -87,6 +87,18 @@ final class AccessIndex
      */
     void read(final TaskSlot task, final long start, final long end)
     {
+        // The common case stays a small method of its own, so that the compiler inlines it into the submit.
+        final Segment exact = byStart.get(start);
+        if (exact != null && exact.end == end)
+        {
+            readSegment(task, exact);
+            return;
+        }
+        readRange(task, start, end);
+    }
+
+    private void readRange(final TaskSlot task, final long start, final long end)
+    {
         if (end <= start)
         {
             // A tensor with a zero dimension names no byte.
@@ -96,13 +108,6 @@ final class AccessIndex
         {
             sweep();
         }
-        final Segment exact = byStart.get(start);
-        if (exact != null && exact.end == end)
-        {
-            readSegment(task, exact);
-            return;
-        }
-
         long at = start;
         Segment s = firstOverlapping(start);
         while (at < end)
@@ -145,6 +150,22 @@ final class AccessIndex
      */
     void write(final TaskSlot task, final long start, final long end, final boolean newBytes)
     {
+        final Segment exact = byStart.get(start);
+        if (exact != null && exact.end == end)
+        {
+            task.addWrittenRange(start, end);
+            if (!newBytes)
+            {
+                dependOnAccesses(task, exact);
+            }
+            becomeWriter(task, exact);
+            return;
+        }
+        writeRange(task, start, end, newBytes);
+    }
+
+    private void writeRange(final TaskSlot task, final long start, final long end, final boolean newBytes)
+    {
         if (end <= start)
         {
             return;
@@ -154,17 +175,6 @@ final class AccessIndex
             sweep();
         }
         task.addWrittenRange(start, end);
-        final Segment exact = byStart.get(start);
-        if (exact != null && exact.end == end)
-        {
-            if (!newBytes)
-            {
-                dependOnAccesses(task, exact);
-            }
-            becomeWriter(task, exact);
-            return;
-        }
-
         Segment s = firstOverlapping(start);
         if (s != null && s.start < start)
         {
@@ -364,7 +374,10 @@ final class AccessIndex
             s.writer = index;
             task.addLastWrite();
         }
-        dropReaders(s);
+        if (s.readerCount > 0)
+        {
+            dropReaders(s);
+        }
     }
 
     private static long readerEntry(final TaskSlot task)
