@@ -57,10 +57,10 @@ public class StagedChainAcrossBatchesTest
     @Actor
     public void orchestrator()
     {
-        scheduler.dependOn(second, first.index);
+        scheduler.dependOn(second, first);
         write(second, SECOND_OUTPUT);
         submit(second);
-        scheduler.dependOn(third, second.index);
+        scheduler.dependOn(third, second);
         submit(third);
         scheduler.publishStaged();
     }
@@ -104,14 +104,14 @@ public class StagedChainAcrossBatchesTest
 
     private static void write(final TaskSlot task, final long address)
     {
-        task.addWrittenAddress(address);
+        task.addWrittenRange(address, address + Long.BYTES);
         task.addLastWrite();
     }
 
     private void submit(final TaskSlot task)
     {
         scheduler.holdInScope(task, 0);
-        task.noteWhetherItWrites();
+        task.noteWhetherRecorded();
         scheduler.stage(task);
     }
 }

@@ -91,7 +91,7 @@ public class StagedPublishVersusTakeTest
     private void submit(final TaskSlot task)
     {
         scheduler.holdInScope(task, 0);
-        task.noteWhetherItWrites();
+        task.noteWhetherRecorded();
         scheduler.stage(task);
     }
 

@@ -46,10 +46,10 @@ public class WireAndSealVersusCompleteTest
     public WireAndSealVersusCompleteTest()
     {
         producer = SharedSlots.claimTask(scheduler, 1);
-        producer.addWrittenAddress(ADDRESS);
+        producer.addWrittenRange(ADDRESS, ADDRESS + Long.BYTES);
         producer.addLastWrite();
         scheduler.holdInScope(producer, 0);
-        producer.noteWhetherItWrites();
+        producer.noteWhetherRecorded();
         scheduler.seal(producer);
         consumer = SharedSlots.claimTask(scheduler, 2);
     }
@@ -60,9 +60,9 @@ public class WireAndSealVersusCompleteTest
     @Actor
     public void orchestrator()
     {
-        scheduler.dependOn(consumer, producer.index);
+        scheduler.dependOn(consumer, producer);
         scheduler.holdInScope(consumer, 0);
-        consumer.noteWhetherItWrites();
+        consumer.noteWhetherRecorded();
         scheduler.seal(consumer);
     }
 

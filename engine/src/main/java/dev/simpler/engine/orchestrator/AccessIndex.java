@@ -3,9 +3,10 @@ package dev.simpler.engine.orchestrator;
 import static dev.simpler.engine.config.Configuration.ACCESS_INDEX_SWEEP_MIN;
 import static dev.simpler.engine.config.Configuration.ACCESS_READERS_INITIAL;
 
+import java.util.Arrays;
+
 import org.agrona.collections.Long2ObjectHashMap;
 
-import dev.simpler.engine.scheduler.SlotTable;
 import dev.simpler.engine.scheduler.TaskSlot;
 
 /**
@@ -44,23 +45,20 @@ import dev.simpler.engine.scheduler.TaskSlot;
  */
 final class AccessIndex
 {
-    private static final int NONE = -1;
-
     /** Makes a task depend on a producer; {@link dev.simpler.engine.scheduler.Scheduler#dependOn} in the engine. */
     @FunctionalInterface
     interface Dependencies
     {
         /**
-         * Make {@code consumer} depend on the task in slot {@code producer}; called once per conflicting segment, so
-         * the implementation de-duplicates (and ignores the task itself).
+         * Make {@code consumer} depend on {@code producer}; called once per conflicting segment, so the
+         * implementation de-duplicates (and ignores the task itself).
          *
          * @param consumer the task being submitted.
-         * @param producer the slot of an earlier task.
+         * @param producer an earlier task.
          */
-        void dependOn(TaskSlot consumer, int producer);
+        void dependOn(TaskSlot consumer, TaskSlot producer);
     }
 
-    private final SlotTable slots;
     private final Dependencies dependencies;
     private final Long2ObjectHashMap<Segment> byStart = new Long2ObjectHashMap<>(1024, 0.65f);
     private Segment root;
@@ -70,9 +68,8 @@ final class AccessIndex
     private int sweepAt = ACCESS_INDEX_SWEEP_MIN;
     private int seed = 0x2545F491;
 
-    AccessIndex(final SlotTable slots, final Dependencies dependencies)
+    AccessIndex(final Dependencies dependencies)
     {
-        this.slots = slots;
         this.dependencies = dependencies;
     }
 
@@ -221,7 +218,6 @@ final class AccessIndex
      */
     void retire(final TaskSlot task)
     {
-        final int index = task.index();
         for (int i = 0, n = task.writtenCount(); i < n && task.isLastWriterOfAny(); i++)
         {
             final long start = task.writtenStartAt(i);
@@ -234,9 +230,9 @@ final class AccessIndex
             while (s != null && s.start < end)
             {
                 final Segment next = s.next;
-                if (s.writer == index)
+                if (s.writer == task)
                 {
-                    s.writer = NONE;
+                    s.writer = null;
                     task.loseLastWrite();
                     if (liveReaders(s) == 0)
                     {
@@ -246,7 +242,7 @@ final class AccessIndex
                 s = next;
             }
         }
-        assert !task.isLastWriterOfAny() : "slot " + index + " retired still the writer of a segment";
+        assert !task.isLastWriterOfAny() : "slot " + task.index() + " retired still the writer of a segment";
     }
 
     /**
@@ -258,7 +254,8 @@ final class AccessIndex
         while (s != null)
         {
             final Segment next = s.next;
-            assert s.writer == NONE : "segment [" + s.start + ", " + s.end + ") still written by slot " + s.writer;
+            assert s.writer == null : "segment [" + s.start + ", " + s.end + ") still written by slot "
+                + s.writer.index();
             release(s);
             s = next;
         }
@@ -277,18 +274,17 @@ final class AccessIndex
      */
     int[] entriesOf(final TaskSlot task)
     {
-        final long entry = readerEntry(task);
         final int[] counts = new int[2];
         for (Segment s = first; s != null; s = s.next)
         {
             for (int i = 0; i < s.readerCount; i++)
             {
-                if (s.readers[i] == entry)
+                if (s.readers[i] == task && s.readerUses[i] == task.use())
                 {
                     counts[0]++;
                 }
             }
-            if (s.writer == task.index())
+            if (s.writer == task)
             {
                 counts[1]++;
             }
@@ -310,19 +306,19 @@ final class AccessIndex
 
     private void readSegment(final TaskSlot task, final Segment s)
     {
-        final int writer = s.writer;
-        if (writer == task.index())
+        final TaskSlot writer = s.writer;
+        if (writer == task)
         {
             // Its own write already orders any later writer after it.
             return;
         }
-        if (writer != NONE)
+        if (writer != null)
         {
             dependencies.dependOn(task, writer);
         }
-        final long entry = readerEntry(task);
+        final int use = task.use();
         final int count = s.readerCount;
-        if (count > 0 && s.readers[count - 1] == entry)
+        if (count > 0 && s.readers[count - 1] == task && s.readerUses[count - 1] == use)
         {
             // The same task (another member of its group, or the same tensor named twice) read it just before.
             return;
@@ -331,7 +327,8 @@ final class AccessIndex
         {
             makeRoom(s);
         }
-        s.readers[s.readerCount++] = entry;
+        s.readers[s.readerCount] = task;
+        s.readerUses[s.readerCount++] = use;
         task.addReaderEntry();
     }
 
@@ -343,20 +340,20 @@ final class AccessIndex
      */
     private void dependOnAccesses(final TaskSlot task, final Segment s)
     {
-        final int self = task.index();
         boolean throughReader = false;
-        final long[] readers = s.readers;
+        final TaskSlot[] readers = s.readers;
+        final int[] uses = s.readerUses;
         for (int i = 0, n = s.readerCount; i < n; i++)
         {
-            final long entry = readers[i];
-            if ((int)entry != self && isLive(entry))
+            final TaskSlot reader = readers[i];
+            if (reader != task && isLive(reader, uses[i]))
             {
-                dependencies.dependOn(task, (int)entry);
+                dependencies.dependOn(task, reader);
                 throughReader = true;
             }
         }
-        final int writer = s.writer;
-        if (writer != NONE && !(throughReader && slots.get(writer).slabRing() == null))
+        final TaskSlot writer = s.writer;
+        if (writer != null && !(throughReader && writer.slabRing() == null))
         {
             dependencies.dependOn(task, writer);
         }
@@ -364,14 +361,14 @@ final class AccessIndex
 
     private void becomeWriter(final TaskSlot task, final Segment s)
     {
-        final int index = task.index();
-        if (s.writer != index)
+        final TaskSlot previous = s.writer;
+        if (previous != task)
         {
-            if (s.writer != NONE)
+            if (previous != null)
             {
-                slots.get(s.writer).loseLastWrite();
+                previous.loseLastWrite();
             }
-            s.writer = index;
+            s.writer = task;
             task.addLastWrite();
         }
         if (s.readerCount > 0)
@@ -380,36 +377,30 @@ final class AccessIndex
         }
     }
 
-    private static long readerEntry(final TaskSlot task)
+    private static boolean isLive(final TaskSlot reader, final int use)
     {
-        return ((long)task.use() << 32) | task.index();
-    }
-
-    private boolean isLive(final long entry)
-    {
-        final TaskSlot reader = slots.get((int)entry);
-        return reader.use() == (int)(entry >>> 32) && !reader.isCompletionSeen();
+        return reader.use() == use && !reader.isCompletionSeen();
     }
 
     /**
      * An entry leaves the index: its task, while the slot still holds that use, counts one entry less (a task with
      * none left and no writer records can get no more consumers, see {@link TaskSlot#readerEntries()}).
      */
-    private void dropEntry(final long entry)
+    private static void dropEntry(final TaskSlot reader, final int use)
     {
-        final TaskSlot reader = slots.get((int)entry);
-        if (reader.use() == (int)(entry >>> 32))
+        if (reader.use() == use)
         {
             reader.loseReaderEntry();
         }
     }
 
-    private void dropReaders(final Segment s)
+    private static void dropReaders(final Segment s)
     {
-        final long[] readers = s.readers;
+        final TaskSlot[] readers = s.readers;
+        final int[] uses = s.readerUses;
         for (int i = 0, n = s.readerCount; i < n; i++)
         {
-            dropEntry(readers[i]);
+            dropEntry(readers[i], uses[i]);
         }
         s.readerCount = 0;
     }
@@ -421,18 +412,21 @@ final class AccessIndex
      */
     private int liveReaders(final Segment s)
     {
-        final long[] readers = s.readers;
+        final TaskSlot[] readers = s.readers;
+        final int[] uses = s.readerUses;
         int kept = 0;
         for (int i = 0, n = s.readerCount; i < n; i++)
         {
-            final long entry = readers[i];
-            if (isLive(entry))
+            final TaskSlot reader = readers[i];
+            final int use = uses[i];
+            if (isLive(reader, use))
             {
-                readers[kept++] = entry;
+                readers[kept] = reader;
+                uses[kept++] = use;
             }
             else
             {
-                dropEntry(entry);
+                dropEntry(reader, use);
             }
         }
         s.readerCount = kept;
@@ -445,9 +439,9 @@ final class AccessIndex
         // readers that finish keeps the list short.
         if (liveReaders(s) > s.readers.length >> 1)
         {
-            final long[] grown = new long[s.readers.length << 1];
-            System.arraycopy(s.readers, 0, grown, 0, s.readerCount);
-            s.readers = grown;
+            final int length = s.readers.length << 1;
+            s.readers = Arrays.copyOf(s.readers, length);
+            s.readerUses = Arrays.copyOf(s.readerUses, length);
         }
     }
 
@@ -459,21 +453,23 @@ final class AccessIndex
     {
         final Segment tail = take(at, s.end);
         s.end = at;
-        if (s.writer != NONE)
+        if (s.writer != null)
         {
             tail.writer = s.writer;
-            slots.get(s.writer).addLastWrite();
+            s.writer.addLastWrite();
         }
         final int readers = liveReaders(s);
         if (readers > tail.readers.length)
         {
-            tail.readers = new long[s.readers.length];
+            tail.readers = new TaskSlot[s.readers.length];
+            tail.readerUses = new int[s.readers.length];
         }
         System.arraycopy(s.readers, 0, tail.readers, 0, readers);
+        System.arraycopy(s.readerUses, 0, tail.readerUses, 0, readers);
         tail.readerCount = readers;
         for (int i = 0; i < readers; i++)
         {
-            slots.get((int)tail.readers[i]).addReaderEntry();
+            tail.readers[i].addReaderEntry();
         }
         link(s, tail);
     }
@@ -560,9 +556,9 @@ final class AccessIndex
         root = removeNode(root, s.start);
         byStart.remove(s.start);
         segments--;
-        if (s.writer != NONE)
+        if (s.writer != null)
         {
-            slots.get(s.writer).loseLastWrite();
+            s.writer.loseLastWrite();
         }
         dropReaders(s);
         release(s);
@@ -579,7 +575,7 @@ final class AccessIndex
         while (s != null)
         {
             final Segment next = s.next;
-            if (s.writer == NONE && liveReaders(s) == 0)
+            if (s.writer == null && liveReaders(s) == 0)
             {
                 remove(s);
             }
@@ -671,7 +667,7 @@ final class AccessIndex
         }
         s.start = start;
         s.end = end;
-        s.writer = NONE;
+        s.writer = null;
         s.readerCount = 0;
         s.left = null;
         s.right = null;
@@ -701,11 +697,12 @@ final class AccessIndex
     {
         long start;
         long end;
-        /** Slot of the live task that wrote the bytes last, or {@link #NONE}. */
-        int writer = NONE;
+        /** The live task that wrote the bytes last, or null. */
+        TaskSlot writer;
         int priority;
-        /** Readers since the last write, as {@code use << 32 | slot}; some may be stale. */
-        long[] readers = new long[ACCESS_READERS_INITIAL];
+        /** Readers since the last write, each with the use of its slot it read in; some may be stale. */
+        TaskSlot[] readers = new TaskSlot[ACCESS_READERS_INITIAL];
+        int[] readerUses = new int[ACCESS_READERS_INITIAL];
         int readerCount;
         Segment left;
         Segment right;

@@ -110,7 +110,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         // Staging needs a worker of this process to take a batch the orchestrating thread leaves staged while it
         // runs user code; children of PROCESS mode cannot, so there every task is published as it is submitted.
         this.staging = assist == RunAssist.NONE;
-        this.accesses = new AccessIndex(scheduler.slots(), scheduler::dependOn);
+        this.accesses = new AccessIndex(scheduler::dependOn);
         scheduler.retireListener(this);
         this.completionArrived = () -> stopping || scheduler.hasCompletions();
         // An agent that breaks wakes a waiting run, which then fails with its error.

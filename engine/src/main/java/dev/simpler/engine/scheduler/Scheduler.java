@@ -200,21 +200,20 @@ public final class Scheduler
     }
 
     /**
-     * Make {@code consumer} depend on the task in slot {@code producerIndex}, once. A producer that already
-     * completed is not waited for but stays alive until the consumer completes; one that failed or was skipped
-     * makes the consumer skipped.
+     * Make {@code consumer} depend on {@code producer}, once. A producer that already completed is not waited for
+     * but stays alive until the consumer completes; one that failed or was skipped makes the consumer skipped.
      *
-     * @param consumer      the task being submitted.
-     * @param producerIndex slot of its producer.
+     * @param consumer the task being submitted.
+     * @param producer an earlier task, still live.
      */
-    public void dependOn(final TaskSlot consumer, final int producerIndex)
+    public void dependOn(final TaskSlot consumer, final TaskSlot producer)
     {
         assert role.isHeld() : role.violation();
-        if (producerIndex == consumer.index)
+        if (producer == consumer)
         {
             return;
         }
-        final TaskSlot producer = slots.get(producerIndex);
+        final int producerIndex = producer.index;
         if (producer.lastConsumerClaim == consumer.claim)
         {
             // Already wired to this consumer: one producer named through several tensors or segments, at the cost of

@@ -46,11 +46,11 @@ class AccessIndexTest
     private final List<Task> tasks = new ArrayList<>();
     private final Task[] ownerOfSlot = new Task[SlotTable.CHUNK_SIZE * 4];
     private Task submitting;
-    private final AccessIndex index = new AccessIndex(slots, (consumer, producer) ->
+    private final AccessIndex index = new AccessIndex((consumer, producer) ->
     {
         assertTrue(consumer == submitting.slot, "dependencies are only found for the task being submitted");
-        final Task owner = ownerOfSlot[producer];
-        assertNotNull(owner, "producer slot " + producer + " belongs to no live task");
+        final Task owner = ownerOfSlot[producer.index()];
+        assertNotNull(owner, "producer slot " + producer.index() + " belongs to no live task");
         if (owner != submitting)
         {
             submitting.producers.add(owner);

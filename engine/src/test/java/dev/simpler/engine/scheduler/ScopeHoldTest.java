@@ -55,7 +55,7 @@ class ScopeHoldTest
 
         final TaskSlot reader = scheduler.claim();
         reader.describe(TaskSlot.KIND_SUB, 1, CallConfig.DEFAULT, 1);
-        scheduler.dependOn(reader, failed.index());
+        scheduler.dependOn(reader, failed);
         scheduler.holdInScope(reader, 0);
         scheduler.seal(reader);
         scheduler.processCompletions();
