@@ -172,27 +172,63 @@ final class AccessIndex
             sweep();
         }
         task.addWrittenRange(start, end);
-        Segment s = firstOverlapping(start);
-        if (s != null && s.start < start)
+        // Segments are cut without being cut in two where they can: one that begins before the write keeps its
+        // bytes before it (its end moves), one that reaches past the write keeps its bytes after it (its first byte
+        // moves), and the first one inside becomes the write's own. A first byte that moves stays between the same
+        // neighbours, so the treap keeps its shape; only the hash is told.
+        final Segment floor = floor(start);
+        Segment previous;
+        Segment s;
+        if (floor == null)
         {
-            split(s, start);
-            s = s.next;
+            previous = null;
+            s = first;
+        }
+        else if (floor.start == start)
+        {
+            previous = floor.prev;
+            s = floor;
+        }
+        else if (floor.end > start)
+        {
+            if (!newBytes)
+            {
+                dependOnAccesses(task, floor);
+            }
+            if (floor.end > end)
+            {
+                // The write lies inside one segment: its bytes after the write keep its records.
+                split(floor, end);
+            }
+            floor.end = start;
+            previous = floor;
+            s = floor.next;
+        }
+        else
+        {
+            previous = floor;
+            s = floor.next;
         }
         Segment kept = null;
         while (s != null && s.start < end)
         {
-            if (s.end > end)
-            {
-                split(s, end);
-            }
             if (!newBytes)
             {
                 dependOnAccesses(task, s);
             }
             final Segment next = s.next;
-            if (kept == null && s.start == start)
+            if (s.end > end)
+            {
+                moveStart(s, end);
+                break;
+            }
+            if (kept == null)
             {
                 kept = s;
+                if (s.start != start)
+                {
+                    moveStart(s, start);
+                }
             }
             else
             {
@@ -202,13 +238,25 @@ final class AccessIndex
         }
         if (kept == null)
         {
-            kept = insert(start, end);
+            kept = take(start, end);
+            link(previous, kept);
         }
         else
         {
             kept.end = end;
         }
         becomeWriter(task, kept);
+    }
+
+    /**
+     * Move a segment's first byte to {@code start}, with no other segment's first byte between the two: its place
+     * in the order, and so in the treap, stays the same.
+     */
+    private void moveStart(final Segment s, final long start)
+    {
+        byStart.remove(s.start);
+        s.start = start;
+        byStart.put(start, s);
     }
 
     /**
