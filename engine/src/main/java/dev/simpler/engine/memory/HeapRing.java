@@ -23,7 +23,9 @@ public final class HeapRing
     private long oldestSlabId;
     private long nextSlabId;
     private long[] slabStart = new long[64];
+    private long[] slabEnd = new long[64];
     private boolean[] slabFreed = new boolean[64];
+    private Object[] slabOwner = new Object[64];
 
     /**
      * A ring over {@code [baseAddress, baseAddress + size)}.
@@ -158,7 +160,7 @@ public final class HeapRing
             return -1;
         }
         head = start + bytes;
-        return record(start);
+        return record(start, bytes);
     }
 
     /**
@@ -184,6 +186,7 @@ public final class HeapRing
             throw new IllegalStateException("heap ring " + index + ": slab " + slabId + " is not live");
         }
         slabFreed[position(slabId)] = true;
+        slabOwner[position(slabId)] = null;
         while (oldestSlabId < nextSlabId && slabFreed[position(oldestSlabId)])
         {
             oldestSlabId++;
@@ -213,7 +216,104 @@ public final class HeapRing
             + " bytes of " + size + ", live slabs=" + liveSlabs;
     }
 
-    private long record(final long start)
+    /**
+     * Name the task that holds a live slab, so that a task naming any of its bytes can keep it alive
+     * ({@link #ownerAt}).
+     *
+     * @param slabId id from {@link #tryAllocate(long)}.
+     * @param owner  the holder, until the slab is freed.
+     */
+    public void own(final long slabId, final Object owner)
+    {
+        slabOwner[position(slabId)] = owner;
+    }
+
+    /**
+     * Whether an address lies in this ring.
+     *
+     * @param address the address.
+     * @return true for {@code [baseAddress, baseAddress + size)}.
+     */
+    public boolean contains(final long address)
+    {
+        return Long.compareUnsigned(address - baseAddress, size) < 0;
+    }
+
+    /**
+     * The holder of the live slab that contains {@code address}, or null when no live slab does.
+     *
+     * @param address an address in the ring.
+     * @return the owner given to {@link #own}, or null.
+     */
+    public Object ownerAt(final long address)
+    {
+        final long slabId = slabAt(address - baseAddress);
+        return slabId < 0 ? null : slabOwner[position(slabId)];
+    }
+
+    /**
+     * One past the last byte of the live slab that contains {@code address}.
+     *
+     * @param address an address inside a live slab ({@link #ownerAt} not null).
+     * @return the address after the slab.
+     */
+    public long slabEndAt(final long address)
+    {
+        return baseAddress + slabEnd[position(slabAt(address - baseAddress))];
+    }
+
+    /**
+     * The live slab containing the ring offset {@code offset}: slabs in allocation order have increasing starts,
+     * except that once the ring wrapped the later ones start again from 0, so the search first picks the run.
+     */
+    private long slabAt(final long offset)
+    {
+        if (liveSlabs == 0)
+        {
+            return -1;
+        }
+        final long oldestStart = slabStart[position(oldestSlabId)];
+        // The first slab that starts below the oldest one, if the ring wrapped: the second run begins there.
+        long low = oldestSlabId + 1;
+        long high = nextSlabId;
+        while (low < high)
+        {
+            final long mid = (low + high) >>> 1;
+            if (slabStart[position(mid)] < oldestStart)
+            {
+                high = mid;
+            }
+            else
+            {
+                low = mid + 1;
+            }
+        }
+        final long wrap = low;
+        long from = offset >= oldestStart ? oldestSlabId : wrap;
+        long to = offset >= oldestStart ? wrap : nextSlabId;
+        // The last slab of the run that starts at or before the offset.
+        while (from < to)
+        {
+            final long mid = (from + to) >>> 1;
+            if (slabStart[position(mid)] <= offset)
+            {
+                from = mid + 1;
+            }
+            else
+            {
+                to = mid;
+            }
+        }
+        final long found = from - 1;
+        if (found < oldestSlabId || found >= nextSlabId)
+        {
+            return -1;
+        }
+        final int pos = position(found);
+        return !slabFreed[pos] && slabStart[pos] <= offset && offset < slabEnd[pos] ? found : -1;
+    }
+
+    private long record(final long start, final long bytes)
     {
         if (nextSlabId - oldestSlabId == slabStart.length)
         {
@@ -226,7 +326,9 @@ public final class HeapRing
         final long id = nextSlabId++;
         final int pos = position(id);
         slabStart[pos] = start;
+        slabEnd[pos] = start + bytes;
         slabFreed[pos] = false;
+        slabOwner[pos] = null;
         liveSlabs++;
         return id;
     }
@@ -240,16 +342,22 @@ public final class HeapRing
     {
         final int oldLength = slabStart.length;
         final long[] newStart = new long[oldLength * 2];
+        final long[] newEnd = new long[oldLength * 2];
         final boolean[] newFreed = new boolean[oldLength * 2];
+        final Object[] newOwner = new Object[oldLength * 2];
         final int newMask = oldLength * 2 - 1;
         for (long id = oldestSlabId; id < nextSlabId; id++)
         {
             final int from = (int)(id & (oldLength - 1));
             final int to = (int)(id & newMask);
             newStart[to] = slabStart[from];
+            newEnd[to] = slabEnd[from];
             newFreed[to] = slabFreed[from];
+            newOwner[to] = slabOwner[from];
         }
         slabStart = newStart;
+        slabEnd = newEnd;
         slabFreed = newFreed;
+        slabOwner = newOwner;
     }
 }

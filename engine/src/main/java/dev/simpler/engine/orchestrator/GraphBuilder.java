@@ -263,6 +263,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         final long slabId = carve(ring, HeapRing.alignedSize(shapeOnly.nbytes()));
         final TaskSlot slot = claimSlot();
         slot.attachSlab(ring, slabId);
+        ring.own(slabId, slot);
         scheduler.completeAlloc(slot);
         final Tensor tensor = shapeOnly.withAddress(ring.address(slabId));
         accesses.write(slot, tensor.address(), tensor.address() + tensor.nbytes(), true);
@@ -364,6 +365,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         if (ring != null)
         {
             slot.attachSlab(ring, slabId);
+            ring.own(slabId, slot);
         }
         long nextOutput = ring != null ? ring.address(slabId) : 0;
         int outputIndex = 0;
@@ -492,7 +494,35 @@ public final class GraphBuilder implements Orchestrator, RetireListener
                 break;
             case NO_DEP:
             default:
-                break;
+                return;
+        }
+        for (final HeapRing ring : heapRings)
+        {
+            if (ring.contains(start))
+            {
+                holdSlabs(slot, ring, start, end);
+                return;
+            }
+        }
+    }
+
+    /**
+     * A task naming bytes of heap-ring slabs holds their tasks until it completes (SPEC §3: a slab is reclaimed
+     * once every task that named it completed and its scope ended). Its producers in the access index may be later
+     * writers of those bytes that complete before it runs, so the holder itself is named too.
+     */
+    private void holdSlabs(final TaskSlot slot, final HeapRing ring, final long start, final long end)
+    {
+        long at = start;
+        while (at < end && ring.contains(at))
+        {
+            final Object holder = ring.ownerAt(at);
+            if (holder == null)
+            {
+                return;
+            }
+            scheduler.dependOn(slot, (TaskSlot)holder);
+            at = ring.slabEndAt(at);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -129,5 +130,49 @@ class HeapRingTest
         }
         assertEquals(SIZE, ring.freeBytes());
         assertEquals(0, ring.liveSlabs());
+    }
+
+    @Test
+    void findsTheHolderOfTheLiveSlabAtAnyAddressAlsoAfterTheRingWrapped()
+    {
+        final HeapRing ring = new HeapRing(0, BASE, 8 * HeapRing.ALIGNMENT);
+        final Random random = new Random(7);
+        final ArrayDeque<long[]> live = new ArrayDeque<>();
+        for (int step = 0; step < 20_000; step++)
+        {
+            final long bytes = HeapRing.alignedSize(1 + random.nextInt(3 * HeapRing.ALIGNMENT));
+            final long id = ring.tryAllocate(bytes);
+            if (id >= 0)
+            {
+                ring.own(id, step);
+                live.add(new long[] {id, ring.address(id), bytes, step});
+            }
+            if (id < 0 || random.nextInt(3) == 0)
+            {
+                // free one live slab, mostly the oldest (reclaimed in order), sometimes a later one
+                final long[] freed = random.nextInt(4) == 0 && live.size() > 1 ? removeSecond(live) : live.poll();
+                if (freed != null)
+                {
+                    ring.free(freed[0]);
+                    assertEquals(null, ring.ownerAt(freed[1]), "a freed slab has no holder");
+                }
+            }
+            for (final long[] slab : live)
+            {
+                final long inside = slab[1] + random.nextInt((int)slab[2]);
+                assertEquals((int)slab[3], ring.ownerAt(inside), "holder of the slab at step " + step);
+                assertEquals(slab[1] + slab[2], ring.slabEndAt(inside));
+            }
+            assertTrue(ring.contains(BASE) && !ring.contains(BASE - 1));
+            assertFalse(ring.contains(BASE + 8 * HeapRing.ALIGNMENT));
+        }
+    }
+
+    private static long[] removeSecond(final ArrayDeque<long[]> live)
+    {
+        final long[] first = live.poll();
+        final long[] second = live.poll();
+        live.addFirst(first);
+        return second;
     }
 }
