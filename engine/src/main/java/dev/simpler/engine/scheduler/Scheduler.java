@@ -44,7 +44,6 @@ public final class Scheduler
     private RetireListener retireListener = slot -> { };
     private int liveSlots;
     private int unseenTasks;
-    private long claims;
 
     /**
      * A scheduler over a slot table and one ready queue per task kind.
@@ -195,7 +194,6 @@ public final class Scheduler
         liveSlots++;
         unseenTasks++;
         slot.resetForClaim();
-        slot.claim = ++claims;
         return slot;
     }
 

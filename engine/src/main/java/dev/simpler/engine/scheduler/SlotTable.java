@@ -47,6 +47,8 @@ abstract class SlotTableFreeList extends SlotTableChunksPadding
     int[] free = new int[2 * FREE_PADDING];
     int freeCount;
     int capacity;
+    /** Claims so far: numbers each claimed task uniquely among all tasks of the table ({@link TaskSlot#claim}). */
+    long claims;
 }
 
 /**
@@ -139,7 +141,9 @@ public final class SlotTable extends SlotTableFreeListPadding
         {
             grow();
         }
-        return get(free[FREE_PADDING + --freeCount]);
+        final TaskSlot slot = get(free[FREE_PADDING + --freeCount]);
+        slot.claim = ++claims;
+        return slot;
     }
 
     /**

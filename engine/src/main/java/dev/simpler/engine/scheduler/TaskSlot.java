@@ -215,7 +215,7 @@ abstract class TaskSlotOwned extends TaskSlotSharedPadding
     int readerEntries;
     /** The claim of the last consumer wired to this task, so that a consumer is wired to it once. */
     long lastConsumerClaim = -1;
-    /** Counts claims of slots: which task this use of the slot is, among all of the Worker's. */
+    /** Which claim of the slot table this use of the slot is: names the task among all of the table's. */
     long claim;
     boolean completionSeen;
     boolean scopeListed;
