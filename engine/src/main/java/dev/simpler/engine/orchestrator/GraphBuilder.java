@@ -62,6 +62,9 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private final EngineErrors errors;
     private final boolean staging;
     private final AccessIndex accesses;
+    /** The lowest byte of the heap rings and the span up to the end of the highest: one test for most tensors. */
+    private final long ringsLow;
+    private final long ringsSpan;
     private final ScopeHandle[] openScopes = new ScopeHandle[MAX_SCOPE_DEPTH + 1];
     private final LongArrayList outputBytes = new LongArrayList();
     private final WakeCondition completionArrived;
@@ -101,6 +104,15 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         }
         this.scheduler = scheduler;
         this.heapRings = heapRings.clone();
+        long low = Long.MAX_VALUE;
+        long high = Long.MIN_VALUE;
+        for (final HeapRing ring : heapRings)
+        {
+            low = Math.min(low, ring.baseAddress());
+            high = Math.max(high, ring.baseAddress() + ring.size());
+        }
+        this.ringsLow = low;
+        this.ringsSpan = high - low;
         this.allocTimeoutNs = context.allocTimeoutNs();
         this.poolSizes = new int[] {context.subWorkers(), context.nextLevelWorkers()};
         this.validators = new TaskValidator[] {subValidator, nextValidator};
@@ -495,6 +507,11 @@ public final class GraphBuilder implements Orchestrator, RetireListener
             case NO_DEP:
             default:
                 return;
+        }
+        if (Long.compareUnsigned(start - ringsLow, ringsSpan) >= 0)
+        {
+            // Not in any heap ring: a shared tensor or the caller's own memory, which no task holds.
+            return;
         }
         for (final HeapRing ring : heapRings)
         {
