@@ -1,18 +1,27 @@
 package dev.simpler.engine;
 
+import static dev.simpler.engine.config.Configuration.CLOSE_RUNS_TIMEOUT_MS;
 import static dev.simpler.engine.config.Configuration.DEFAULT_ALLOC_TIMEOUT_MS;
 import static dev.simpler.engine.config.Configuration.DEFAULT_CHILD_START_TIMEOUT_MS;
 import static dev.simpler.engine.config.Configuration.DEFAULT_HEAP_RING_SIZE;
+import static dev.simpler.engine.config.Configuration.DEFAULT_MAX_RUNS_IN_FLIGHT;
 import static dev.simpler.engine.config.Configuration.DEFAULT_READY_QUEUE_CAPACITY;
+import static dev.simpler.engine.config.Configuration.MAX_RUNS_IN_FLIGHT;
 import static dev.simpler.engine.config.Configuration.THREAD_STOP_TIMEOUT_MS;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.CloseHelper;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.AgentRunner;
 
 import com.lmax.disruptor.Sequence;
@@ -25,10 +34,12 @@ import dev.simpler.engine.idle.Waiter;
 import dev.simpler.engine.memory.HeapRing;
 import dev.simpler.engine.orchestrator.GraphBuilder;
 import dev.simpler.engine.orchestrator.RunAssist;
+import dev.simpler.engine.orchestrator.RunFinisher;
 import dev.simpler.engine.orchestrator.TaskValidator;
 import dev.simpler.engine.process.ProcessPool;
 import dev.simpler.engine.process.SharedRegions;
 import dev.simpler.engine.scheduler.ReadyQueue;
+import dev.simpler.engine.scheduler.RunLedger;
 import dev.simpler.engine.scheduler.RunReport;
 import dev.simpler.engine.scheduler.Scheduler;
 import dev.simpler.engine.scheduler.SlotTable;
@@ -44,9 +55,11 @@ import dev.simpler.mailbox.SharedMemoryFile;
  * (chips, or lower-level Workers), driven by the graphs that orchestration functions build.
  *
  * <p>Lifecycle: {@link #builder()} → {@link #register} (any time before close) → {@link #init()} →
- * {@link #run} (one run at a time) → {@link #close()}. A Worker is itself an {@link IWorker}, so a level-4 Worker
- * can drive level-3 Workers: {@link #run(long, TaskArgsView, CallConfig)} runs an orchestration function
- * registered with {@link #registerOrchestration}.
+ * {@link #run} or {@link #submit} → {@link #close()}. One thread at a time submits; up to
+ * {@link Builder#maxRunsInFlight} runs are in flight, and a later run's tasks wait for an earlier run's conflicting
+ * accesses like any task (SPEC §13). A Worker is itself an {@link IWorker}, so a level-4 Worker can drive level-3
+ * Workers: {@link #run(long, TaskArgsView, CallConfig)} runs an orchestration function registered with
+ * {@link #registerOrchestration}.
  */
 public final class Worker implements IWorker, AutoCloseable
 {
@@ -54,11 +67,19 @@ public final class Worker implements IWorker, AutoCloseable
     private static final int STATE_READY = 1;
     private static final int STATE_CLOSED = 2;
 
+    private static final long CLOSE_POLL_NS = 100_000L;
+
     private final Builder config;
     private final SubCallableRegistry subCallables = new SubCallableRegistry();
-    private final List<OrchFn<TaskArgsView>> orchestrations = new ArrayList<>();
+    private final Long2ObjectHashMap<OrchFn<TaskArgsView>> orchestrations = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<String> orchestrationNames = new Long2ObjectHashMap<>();
     private final List<SharedMemoryFile> sharedTensors = new ArrayList<>();
-    private final AtomicReference<Thread> runOwner = new AtomicReference<>();
+    /** The thread inside {@link #submit} or {@link #run}: one at a time. */
+    private final AtomicReference<Thread> submitter = new AtomicReference<>();
+    /** Handles of runs in flight, so that close() can fail what is left. */
+    private final Set<SubmittedRun> handlesInFlight = ConcurrentHashMap.newKeySet();
+    /** Finished runs whose futures are to be completed outside the driving role. */
+    private final ConcurrentLinkedQueue<SubmittedRun> futuresToComplete = new ConcurrentLinkedQueue<>();
     private final String id;
     private volatile int state = STATE_NEW;
 
@@ -66,6 +87,7 @@ public final class Worker implements IWorker, AutoCloseable
     private final List<IWorker> ownedWorkers = new ArrayList<>();
     private final List<WorkerAgent> workerAgents = new ArrayList<>();
     private final List<AgentRunner> workerRunners = new ArrayList<>();
+    private AgentRunner finisherRunner;
     private final EngineErrors errors;
     private final SharedRegions sharedRegions = new SharedRegions();
     private ProcessPool processPool;
@@ -104,17 +126,55 @@ public final class Worker implements IWorker, AutoCloseable
     }
 
     /**
-     * Register an orchestration function that a higher-level Worker runs on this one as a next-level task.
+     * Register a named orchestration function that a higher-level Worker (or a remote L4, SPEC §15) runs on this one
+     * as a next-level task.
      *
-     * @param fn the function; it receives the task's arguments.
-     * @return its handle, for {@link Orchestrator#submitNextLevel} on the higher level.
-     * @throws IllegalStateException after {@link #close()}.
+     * @param name the function's name, unique on this Worker.
+     * @param fn   the function; it receives the task's arguments.
+     * @return its handle, {@link #orchestrationHandle(String) orchestrationHandle(name)}, for
+     *         {@link Orchestrator#submitNextLevel} on the higher level.
+     * @throws IllegalArgumentException when the name (or another name with the same handle) is registered already.
+     * @throws IllegalStateException    after {@link #close()}.
      */
-    public synchronized long registerOrchestration(final OrchFn<TaskArgsView> fn)
+    public synchronized long registerOrchestration(final String name, final OrchFn<TaskArgsView> fn)
     {
         checkNotClosed("registerOrchestration");
-        orchestrations.add(Objects.requireNonNull(fn, "fn"));
-        return orchestrations.size() - 1;
+        Objects.requireNonNull(fn, "fn");
+        final long handle = orchestrationHandle(name);
+        final String existing = orchestrationNames.get(handle);
+        if (existing != null)
+        {
+            throw new IllegalArgumentException(existing.equals(name)
+                ? "an orchestration function named \"" + name + "\" is registered already on Worker " + id
+                : "orchestration names \"" + name + "\" and \"" + existing + "\" have the same handle " + handle
+                    + ": rename one");
+        }
+        orchestrationNames.put(handle, name);
+        orchestrations.put(handle, fn);
+        return handle;
+    }
+
+    /**
+     * The handle of an orchestration function's name: a stable 64-bit hash (FNV-1a over its UTF-8 bytes), the same
+     * in every process and on every machine, so that a caller can name a function registered elsewhere.
+     *
+     * @param name the function's name, not empty.
+     * @return its handle.
+     */
+    public static long orchestrationHandle(final String name)
+    {
+        Objects.requireNonNull(name, "name");
+        if (name.isEmpty())
+        {
+            throw new IllegalArgumentException("an orchestration function's name must not be empty");
+        }
+        long hash = 0xcbf29ce484222325L;
+        for (final byte b : name.getBytes(StandardCharsets.UTF_8))
+        {
+            hash ^= b & 0xff;
+            hash *= 0x100000001b3L;
+        }
+        return hash;
     }
 
     /**
@@ -143,37 +203,91 @@ public final class Worker implements IWorker, AutoCloseable
     }
 
     /**
-     * Run one orchestration function: open the outermost scope, call it, close the scope, and wait until every
-     * task of the run retired — also when the function throws, whose exception is then rethrown (a checked
-     * exception wrapped in a RuntimeException).
+     * Run one orchestration function and wait for its tasks: {@code submit(orch, args).join()}, without a handle.
+     * The outermost scope opens before the function and closes after it; the run is waited for also when the
+     * function throws, whose exception is then rethrown (a checked exception wrapped in a RuntimeException).
      *
      * @param orch the orchestration function.
      * @param args its argument.
      * @param <A>  the argument type.
      * @throws TaskFailedException   when a task of the run failed.
-     * @throws IllegalStateException before {@link #init()}, after {@link #close()}, or when another run is in
-     *                               progress.
+     * @throws IllegalStateException before {@link #init()}, after {@link #close()}, or when another thread is
+     *                               submitting a run.
      */
     public <A> void run(final OrchFn<A> orch, final A args)
     {
         Objects.requireNonNull(orch, "orch");
         checkReady("run");
-        final Thread current = Thread.currentThread();
-        if (!runOwner.compareAndSet(null, current))
-        {
-            final Thread other = runOwner.get();
-            throw new IllegalStateException(other == current
-                ? "Worker.run is not reentrant: an orchestration function may not call run on its own Worker"
-                : "Worker " + id + " is already running a graph on thread " + (other == null ? "?" : other.getName()));
-        }
+        enterSubmit("run");
+        final GraphBuilder builder = graph;
         try
         {
-            runOwned(orch, args);
+            builder.acquire();
+            try
+            {
+                runOwned(builder, orch, args);
+            }
+            finally
+            {
+                builder.release();
+            }
         }
         finally
         {
-            runOwner.set(null);
+            submitter.set(null);
+            completeFutures();
         }
+    }
+
+    /**
+     * Submit a run (SPEC §13): call the orchestration function on this thread and return as soon as it returned,
+     * while its tasks go on. With {@link Builder#maxRunsInFlight} runs in flight it first waits for the oldest to
+     * finish (whose failure goes to its own handle). A task of this run waits for any earlier run's task whose
+     * access conflicts with its own.
+     *
+     * @param orch the orchestration function.
+     * @param args its argument.
+     * @param <A>  the argument type.
+     * @return the run's handle; an exception of the orchestration function is thrown by its {@link RunHandle#join()}
+     *         once the tasks submitted before it finished.
+     * @throws IllegalStateException before {@link #init()}, after {@link #close()}, when another thread is
+     *                               submitting a run, or when the engine broke while waiting for room.
+     */
+    public <A> RunHandle submit(final OrchFn<A> orch, final A args)
+    {
+        Objects.requireNonNull(orch, "orch");
+        checkReady("submit");
+        enterSubmit("submit");
+        final GraphBuilder builder = graph;
+        final SubmittedRun handle = new SubmittedRun(this);
+        try
+        {
+            builder.acquire();
+            try
+            {
+                handle.started(builder.beginRun(handle));
+                handlesInFlight.add(handle);
+                try
+                {
+                    orch.orchestrate(builder, args);
+                }
+                catch (final Throwable ex)
+                {
+                    handle.orchestrationFailed(ex);
+                }
+                builder.endSubmit();
+            }
+            finally
+            {
+                builder.release();
+            }
+        }
+        finally
+        {
+            submitter.set(null);
+            completeFutures();
+        }
+        return handle;
     }
 
     /**
@@ -190,12 +304,12 @@ public final class Worker implements IWorker, AutoCloseable
         final OrchFn<TaskArgsView> fn;
         synchronized (this)
         {
-            if (callable < 0 || callable >= orchestrations.size())
+            fn = orchestrations.get(callable);
+            if (fn == null)
             {
                 throw new IllegalArgumentException("unknown orchestration handle " + callable + " on Worker " + id
-                    + ": " + orchestrations.size() + " registered");
+                    + ": registered are " + orchestrationNames.values());
             }
-            fn = orchestrations.get((int)callable);
         }
         run(fn, args);
     }
@@ -218,8 +332,9 @@ public final class Worker implements IWorker, AutoCloseable
     }
 
     /**
-     * Stop the worker threads, close the next-level workers this Worker built, and unmap and delete every shared
-     * file. Idempotent.
+     * Wait (at most {@code CLOSE_RUNS_TIMEOUT_MS}, 5 s) for the runs in flight and a run submitted on another thread
+     * to finish; then stop the worker threads, fail the runs left (their handles throw), close the next-level
+     * workers this Worker built, and unmap and delete every shared file. Idempotent.
      */
     @Override
     public void close()
@@ -236,11 +351,14 @@ public final class Worker implements IWorker, AutoCloseable
         }
         if (runningGraph != null)
         {
+            awaitRunsInFlight(runningGraph);
             runningGraph.stop();
             awaitRunExit();
         }
         synchronized (this)
         {
+            stopFinisher();
+            failRunsLeft();
             stopAndRelease();
             for (final SharedMemoryFile file : sharedTensors)
             {
@@ -269,10 +387,9 @@ public final class Worker implements IWorker, AutoCloseable
 
     // ------------------------------------------------------------------------------------------ internals
 
-    private <A> void runOwned(final OrchFn<A> orch, final A args)
+    private <A> void runOwned(final GraphBuilder builder, final OrchFn<A> orch, final A args)
     {
-        final GraphBuilder builder = graph;
-        builder.beginRun();
+        final int run = builder.beginRun(null);
         Throwable orchestrationError = null;
         try
         {
@@ -284,7 +401,8 @@ public final class Worker implements IWorker, AutoCloseable
         }
         try
         {
-            builder.endRun();
+            builder.endSubmit();
+            builder.awaitRun(run);
         }
         catch (final RuntimeException ex)
         {
@@ -293,8 +411,9 @@ public final class Worker implements IWorker, AutoCloseable
                 throw ex;
             }
             orchestrationError.addSuppressed(ex);
+            throwUnchecked(orchestrationError);
         }
-        final TaskFailedException failure = failureOf(builder);
+        final TaskFailedException failure = failureOf(builder.runs().report(run));
         if (orchestrationError != null)
         {
             if (failure != null)
@@ -309,9 +428,141 @@ public final class Worker implements IWorker, AutoCloseable
         }
     }
 
-    private TaskFailedException failureOf(final GraphBuilder builder)
+    /**
+     * Drive the engine on a thread that joins a run until it finished, when that thread may: it holds the driving
+     * role already (it is submitting a later run), or nobody holds it.
+     *
+     * @param handle     the run.
+     * @param deadlineNs when to give up.
+     * @return true when the run finished; false when another thread drives (the caller then waits for the handle).
+     */
+    boolean driveUntilFinished(final SubmittedRun handle, final long deadlineNs)
     {
-        final RunReport report = builder.report();
+        final GraphBuilder builder = graph;
+        if (builder == null || state != STATE_READY)
+        {
+            return false;
+        }
+        try
+        {
+            if (builder.isDrivingThread())
+            {
+                if (builder.submittingRun() == handle.run())
+                {
+                    throw new IllegalStateException("run " + handle.run() + " cannot be joined inside its own "
+                        + "orchestration function: it finishes only after the function returned");
+                }
+                return builder.awaitRun(handle.run(), deadlineNs);
+            }
+            return builder.tryDriveUntil(handle.run(), deadlineNs);
+        }
+        finally
+        {
+            completeFutures();
+        }
+    }
+
+    /**
+     * A run with a handle finished, on the driving thread: forget it, and have its future completed once the
+     * driving role is given up.
+     */
+    void runFinished(final SubmittedRun handle, final boolean futurePending)
+    {
+        handlesInFlight.remove(handle);
+        if (futurePending)
+        {
+            futuresToComplete.add(handle);
+        }
+    }
+
+    private void completeFutures()
+    {
+        SubmittedRun handle;
+        while ((handle = futuresToComplete.poll()) != null)
+        {
+            handle.completeFuture();
+        }
+    }
+
+    private void enterSubmit(final String operation)
+    {
+        final Thread current = Thread.currentThread();
+        if (!submitter.compareAndSet(null, current))
+        {
+            final Thread other = submitter.get();
+            throw new IllegalStateException(other == current
+                ? "Worker." + operation + " is not reentrant: an orchestration function may not submit a run on its "
+                    + "own Worker"
+                : "Worker " + id + " is already running a graph on thread " + (other == null ? "?" : other.getName())
+                    + ": one thread at a time submits");
+        }
+    }
+
+    private void awaitRunsInFlight(final GraphBuilder builder)
+    {
+        final Thread current = Thread.currentThread();
+        final long deadline = System.nanoTime() + CLOSE_RUNS_TIMEOUT_MS * 1_000_000L;
+        while (System.nanoTime() - deadline < 0)
+        {
+            final Thread other = submitter.get();
+            if (other == current)
+            {
+                // Closed from inside an orchestration function: its own run cannot finish first.
+                return;
+            }
+            if (other == null)
+            {
+                if (builder.runs().inFlight() == 0)
+                {
+                    return;
+                }
+                try
+                {
+                    if (builder.tryDriveUntil(GraphBuilder.ALL_RUNS, deadline))
+                    {
+                        return;
+                    }
+                }
+                catch (final IllegalStateException ex)
+                {
+                    // The engine broke: the runs in flight were failed with its error.
+                    return;
+                }
+                finally
+                {
+                    completeFutures();
+                }
+            }
+            LockSupport.parkNanos(CLOSE_POLL_NS);
+        }
+    }
+
+    private void stopFinisher()
+    {
+        try
+        {
+            Agents.close(finisherRunner, THREAD_STOP_TIMEOUT_MS);
+        }
+        catch (final IllegalStateException ex)
+        {
+            System.err.println("simpler: Worker " + id + ": " + ex.getMessage());
+        }
+        finisherRunner = null;
+    }
+
+    private void failRunsLeft()
+    {
+        for (final SubmittedRun handle : handlesInFlight)
+        {
+            handle.finish(new IllegalStateException("Worker " + id + " was closed while run " + handle.run()
+                + " was in flight; it did not finish within " + CLOSE_RUNS_TIMEOUT_MS + " ms"));
+        }
+        handlesInFlight.clear();
+        completeFutures();
+    }
+
+    static TaskFailedException failureOf(final RunReport report)
+    {
         if (!report.hasFailures())
         {
             return null;
@@ -330,7 +581,7 @@ public final class Worker implements IWorker, AutoCloseable
             report.skippedTasks(), report.failedTasks(), report.firstCause());
     }
 
-    private static void throwUnchecked(final Throwable ex)
+    static void throwUnchecked(final Throwable ex)
     {
         if (ex instanceof RuntimeException)
         {
@@ -359,7 +610,7 @@ public final class Worker implements IWorker, AutoCloseable
         final SlotTable slots = new SlotTable();
         final ReadyQueue subQueue = new ReadyQueue(slots, config.readyQueueCapacity);
         final ReadyQueue nextQueue = new ReadyQueue(slots, config.readyQueueCapacity);
-        final Scheduler scheduler = new Scheduler(slots, subQueue, nextQueue);
+        final Scheduler scheduler = new Scheduler(slots, subQueue, nextQueue, new RunLedger(config.maxRunsInFlight));
         final TaskValidator validator;
         if (config.mode == WorkerMode.PROCESS)
         {
@@ -382,6 +633,9 @@ public final class Worker implements IWorker, AutoCloseable
             : validator;
         graph = new GraphBuilder(context, scheduler, rings, validator, nextLevelValidator,
             new Waiter(config.waitStrategy), processPool != null ? processPool.runAssist() : RunAssist.NONE);
+        final RunFinisher finisher = new RunFinisher(graph, this::completeFutures, context.threadName("runs"));
+        finisherRunner = Agents.start(Agents.withFaultHook(finisher, "the run finisher", config.faultHook),
+            finisher.idleStrategy(), errors.handlerFor("the run finisher"), finisher.waiter()::bind);
         if (processPool != null)
         {
             processPool.start();
@@ -474,6 +728,7 @@ public final class Worker implements IWorker, AutoCloseable
 
     private void stopAndRelease()
     {
+        stopFinisher();
         if (processPool != null)
         {
             CloseHelper.quietClose(processPool);
@@ -517,7 +772,7 @@ public final class Worker implements IWorker, AutoCloseable
     {
         // A run in progress on another thread must leave before its heap rings are unmapped under it.
         final long deadline = System.nanoTime() + THREAD_STOP_TIMEOUT_MS * 1_000_000L;
-        while (runOwner.get() != null && runOwner.get() != Thread.currentThread() && System.nanoTime() < deadline)
+        while (submitter.get() != null && submitter.get() != Thread.currentThread() && System.nanoTime() < deadline)
         {
             Thread.onSpinWait();
             Thread.yield();
@@ -563,6 +818,7 @@ public final class Worker implements IWorker, AutoCloseable
         private Duration childStartTimeout = Duration.ofMillis(DEFAULT_CHILD_START_TIMEOUT_MS);
         private int[] pinCpus = new int[0];
         private int mailboxSize = MailboxDescriptor.MAILBOX_LENGTH;
+        private int maxRunsInFlight = DEFAULT_MAX_RUNS_IN_FLIGHT;
         private AgentFaultHook faultHook;
 
         private Builder()
@@ -582,6 +838,24 @@ public final class Worker implements IWorker, AutoCloseable
                 throw new IllegalArgumentException("level must be 3 or 4: level=" + level);
             }
             this.level = level;
+            return this;
+        }
+
+        /**
+         * How many runs may be in flight at once (SPEC §13): {@link Worker#submit} waits for the oldest when this
+         * many are.
+         *
+         * @param runs 1 (every submit waits for the previous run) to 1024; 2 by default.
+         * @return this.
+         */
+        public Builder maxRunsInFlight(final int runs)
+        {
+            if (runs < 1 || runs > MAX_RUNS_IN_FLIGHT)
+            {
+                throw new IllegalArgumentException("maxRunsInFlight must be 1 to " + MAX_RUNS_IN_FLIGHT + ": runs="
+                    + runs);
+            }
+            this.maxRunsInFlight = runs;
             return this;
         }
 
@@ -830,6 +1104,7 @@ public final class Worker implements IWorker, AutoCloseable
             copy.childStartTimeout = childStartTimeout;
             copy.pinCpus = pinCpus;
             copy.mailboxSize = mailboxSize;
+            copy.maxRunsInFlight = maxRunsInFlight;
             copy.faultHook = faultHook;
             return new Worker(copy, "w" + WorkerIds.next());
         }

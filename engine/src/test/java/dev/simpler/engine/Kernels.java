@@ -115,6 +115,37 @@ final class Kernels
         flag.getAndAddInt(Integer.BYTES, 1);
     };
 
+    /**
+     * INT32 tensor 0 (NO_DEP): waits until element 0 is non-zero (at most {@link TestWorkers#LATCH_SECONDS}), then
+     * copies tensor 1 (INPUT) into tensor 2 (OUTPUT_EXISTING or INOUT) of the same size, or, with only two tensors,
+     * appends scalar 0 to the INT32 log in tensor 1 (INOUT) like {@link #APPEND_TO_LOG}.
+     */
+    static final SubCallable AWAIT_FLAG_THEN_COPY_OR_APPEND = (args) ->
+    {
+        final UnsafeBuffer flag = args.tensor(0).buffer();
+        final long deadline = System.nanoTime() + TestWorkers.LATCH_SECONDS * 1_000_000_000L;
+        while (flag.getIntVolatile(0) == 0)
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new IllegalStateException("the flag was never raised");
+            }
+            Thread.onSpinWait();
+        }
+        if (args.tensorCount() == 2)
+        {
+            final UnsafeBuffer log = args.tensor(1).buffer();
+            final int count = log.getInt(0);
+            log.putInt(Integer.BYTES * (1 + count), (int)args.scalar(0));
+            log.putInt(0, count + 1);
+        }
+        else
+        {
+            final Tensor in = args.tensor(1);
+            args.tensor(2).buffer().putBytes(0, in.buffer(), 0, (int)in.nbytes());
+        }
+    };
+
     /** Next-level worker that adds vectors like {@link #VECTOR_ADD}, whatever the callable handle. */
     static final WorkerFactory VECTOR_ADD_WORKER = VectorAddWorker::new;
 

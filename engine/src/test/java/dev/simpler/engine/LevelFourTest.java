@@ -29,7 +29,7 @@ class LevelFourTest
     {
         try (Worker host = start(builder(WorkerMode.THREAD).subWorkers(2)))
         {
-            final long handle = host.registerOrchestration(splitAdd(host.register(Kernels.VECTOR_ADD)));
+            final long handle = host.registerOrchestration("split-add", splitAdd(host.register(Kernels.VECTOR_ADD)));
             final Tensor a = host.sharedTensor(DataType.FLOAT32, N);
             final Tensor b = host.sharedTensor(DataType.FLOAT32, N);
             final Tensor c = host.sharedTensor(DataType.FLOAT32, N);
@@ -52,12 +52,12 @@ class LevelFourTest
         try (Worker hostA = start(builder(WorkerMode.THREAD).subWorkers(2));
             Worker hostB = start(builder(WorkerMode.THREAD).subWorkers(2)))
         {
-            final long handleA = hostA.registerOrchestration(splitAdd(hostA.register((args) ->
+            final long handleA = hostA.registerOrchestration("split-add", splitAdd(hostA.register((args) ->
             {
                 threadsOfHostA.add(Thread.currentThread().getName());
                 Kernels.addVectors(args);
             })));
-            final long handleB = hostB.registerOrchestration(splitAdd(hostB.register((args) ->
+            final long handleB = hostB.registerOrchestration("split-add", splitAdd(hostB.register((args) ->
             {
                 threadsOfHostB.add(Thread.currentThread().getName());
                 Kernels.addVectors(args);
@@ -105,9 +105,9 @@ class LevelFourTest
         {
             final int fail = host.register(Kernels.FAIL);
             final int put = host.register(Kernels.PUT_SCALAR);
-            final long failing = host.registerOrchestration(
+            final long failing = host.registerOrchestration("fail",
                 (orch, args) -> orch.submitSub(fail, new TaskArgs().addScalar(args.scalar(0))));
-            final long putting = host.registerOrchestration(
+            final long putting = host.registerOrchestration("put",
                 (orch, args) -> orch.submitSub(put, new TaskArgs().outputExisting(args.tensor(0)).addScalar(55)));
 
             try (Worker cluster = start(builder(WorkerMode.THREAD).level(4).subWorkers(0).nextLevel(host)))

@@ -23,6 +23,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import dev.simpler.engine.DataType;
 import dev.simpler.engine.Orchestrator;
+import dev.simpler.engine.RunHandle;
 import dev.simpler.engine.TaskArgs;
 import dev.simpler.engine.Tensor;
 import dev.simpler.engine.WaitStrategy;
@@ -54,6 +55,8 @@ public class ThroughputBenchmark
     private static final int PIPELINE_ELEMENTS = 64;
     /** Overlapping windows of the overlap shape, named by consecutive tasks in turn. */
     private static final int WINDOWS = 8;
+    /** Tasks of each run of the runs shapes: a graph small next to the cost of starting and ending a run. */
+    private static final int RUN_TASKS = 100;
     /** Rows between the starts of neighbouring windows. */
     private static final int WINDOW_STEP = 16;
     /** Rows of each window: twice the step, so each window shares half its rows with each neighbour. */
@@ -323,6 +326,45 @@ public class ThroughputBenchmark
     }
 
     /**
+     * Runs of 100 independent tasks, each run submitted after the previous one finished: the worker idles while
+     * the next run starts.
+     *
+     * @param engine the engine.
+     */
+    @Benchmark
+    @OperationsPerInvocation(TASKS)
+    public void engineRunsBackToBack(final Engine engine)
+    {
+        for (int r = 0; r < TASKS / RUN_TASKS; r++)
+        {
+            engine.worker.run(ThroughputBenchmark::smallRun, engine);
+        }
+    }
+
+    /**
+     * The same runs, pipelined (SPEC §13): run k+1 is built while run k executes, with two runs in flight.
+     *
+     * @param engine the engine.
+     */
+    @Benchmark
+    @OperationsPerInvocation(TASKS)
+    public void engineRunsPipelined(final Engine engine)
+    {
+        RunHandle previous = null;
+        RunHandle last = null;
+        for (int r = 0; r < TASKS / RUN_TASKS; r++)
+        {
+            previous = last;
+            last = engine.worker.submit(ThroughputBenchmark::smallRun, engine);
+        }
+        if (previous != null)
+        {
+            previous.join();
+        }
+        last.join();
+    }
+
+    /**
      * Independent tasks on a single-thread executor.
      *
      * @param baseline the executors.
@@ -410,6 +452,14 @@ public class ThroughputBenchmark
             baseline.futures[i] = CompletableFuture.runAsync(baseline.noop, baseline.pair);
         }
         CompletableFuture.allOf(baseline.futures).join();
+    }
+
+    private static void smallRun(final Orchestrator orch, final Engine e)
+    {
+        for (int i = 0; i < RUN_TASKS; i++)
+        {
+            orch.submitSub(e.noop, e.none);
+        }
     }
 
     private static void diamonds(final Orchestrator orch, final Engine e)

@@ -70,7 +70,8 @@ final class SharedSlots
     static Scheduler newScheduler()
     {
         final Scheduler scheduler = new Scheduler(
-            TABLE, new ReadyQueue(TABLE, READY_CAPACITY), new ReadyQueue(TABLE, READY_CAPACITY));
+            TABLE, new ReadyQueue(TABLE, READY_CAPACITY), new ReadyQueue(TABLE, READY_CAPACITY), new RunLedger(1));
+        scheduler.runs().begin(null);
         scheduler.openScope(0);
         return scheduler;
     }

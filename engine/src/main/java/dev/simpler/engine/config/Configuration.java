@@ -187,7 +187,24 @@ public final class Configuration
     /** How often a child looks whether its engine is still alive (SPEC §8: an orphan exits within 1 s). */
     public static final long ORPHAN_CHECK_INTERVAL_NS = 100_000_000L;
 
+    // ------------------------------------------------------------------------------------------ runs in flight
+
+    /** Default {@code Worker.Builder.maxRunsInFlight} (SPEC §13): build run k+1 while run k executes. */
+    public static final int DEFAULT_MAX_RUNS_IN_FLIGHT = 2;
+
+    /** Most runs in flight a Worker accepts; each holds a place in the run ledger's ring. */
+    public static final int MAX_RUNS_IN_FLIGHT = 1024;
+
+    /**
+     * Park of the run finisher while no run is in flight: a safety net only, since the thread that leaves runs in
+     * flight wakes it, so an idle engine's finisher wakes ten times a second rather than a thousand.
+     */
+    public static final long RUN_FINISHER_QUIET_PARK_NS = 100_000_000L;
+
     // ------------------------------------------------------------------------------------------ shutdown
+
+    /** How long {@code close()} waits for runs in flight to finish before it fails them. */
+    public static final long CLOSE_RUNS_TIMEOUT_MS = 5_000L;
 
     /** How long {@code close()} waits for a child to exit, and again after killing it. */
     public static final long CHILD_EXIT_TIMEOUT_MS = 2_000L;

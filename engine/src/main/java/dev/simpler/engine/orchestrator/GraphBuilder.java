@@ -9,6 +9,8 @@ import static dev.simpler.engine.config.Configuration.STAGE_AFTER;
 import static dev.simpler.engine.config.Configuration.STAGE_BATCH;
 import static dev.simpler.engine.config.Configuration.WANT_COMPLETIONS_AFTER_NS;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -23,13 +25,15 @@ import dev.simpler.engine.SubmitResult;
 import dev.simpler.engine.TaskArgs;
 import dev.simpler.engine.Tensor;
 import dev.simpler.engine.TensorArgType;
+import dev.simpler.engine.WaitStrategy;
 import dev.simpler.engine.agent.EngineErrors;
 import dev.simpler.engine.config.EngineContext;
 import dev.simpler.engine.idle.Waiter;
 import dev.simpler.engine.idle.WakeCondition;
 import dev.simpler.engine.memory.HeapRing;
 import dev.simpler.engine.scheduler.RetireListener;
-import dev.simpler.engine.scheduler.RunReport;
+import dev.simpler.engine.scheduler.RunLedger;
+import dev.simpler.engine.scheduler.RunListener;
 import dev.simpler.engine.scheduler.Scheduler;
 import dev.simpler.engine.scheduler.StoredArgs;
 import dev.simpler.engine.scheduler.TaskSlot;
@@ -37,10 +41,15 @@ import dev.simpler.engine.scheduler.TaskSlot;
 /**
  * The orchestrator (SPEC §3): turns submits into task slots, infers dependencies from the byte ranges tasks read and
  * write through the {@link AccessIndex}, carves heap-ring memory for allocations and allocated OUTPUTs, and keeps
- * the scope stack. When the run ends it closes the open scopes and drains.
+ * the scope stack. When a run's orchestration function returns it closes the open scopes; the run's tasks go on,
+ * and the run finishes when they completed (SPEC §13).
  *
- * <p>Single writer: everything here belongs to the thread inside {@code Worker.run}; calls from any other thread,
- * or outside a run, are rejected.
+ * <p>Single writer: the driving thread, one at a time, chosen by the driving lock ({@link #acquire()},
+ * {@link #tryDriveUntil}, {@link #finishStep()}): the thread submitting a run, which holds it from before its
+ * orchestration function starts until the function returned (and, in {@code Worker.run}, until the run finished);
+ * a thread joining a run while nobody submits; or the run finisher for one step at a time while runs are in flight
+ * and nobody else drives. The {@link Orchestrator} methods are valid only on the submitting thread inside its
+ * orchestration function.
  */
 public final class GraphBuilder implements Orchestrator, RetireListener
 {
@@ -48,6 +57,27 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     public static final int MAX_SCOPE_DEPTH = 64;
     /** Number of heap rings; scopes deeper than this share the last one. */
     public static final int HEAP_RING_COUNT = 4;
+    /** What {@link #tryDriveUntil} waits for to wait for every run in flight. */
+    public static final int ALL_RUNS = 0;
+
+    /** Who holds the driving role: nobody, the submitting thread, a joining thread, or the run finisher. */
+    private static final int FREE = 0;
+    private static final int BY_SUBMITTER = 1;
+    private static final int BY_JOINER = 2;
+    private static final int BY_FINISHER = 3;
+    private static final VarHandle DRIVING;
+
+    static
+    {
+        try
+        {
+            DRIVING = MethodHandles.lookup().findVarHandle(GraphBuilder.class, "driving", int.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
 
     // Completions are looked for once per group a worker hands back at most.
     private static final int COMPLETION_CHECK_MASK = COMPLETION_GROUP - 1;
@@ -62,6 +92,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private final EngineErrors errors;
     private final boolean staging;
     private final AccessIndex accesses;
+    private final RunLedger runs;
     /** The lowest byte of the heap rings and the span up to the end of the highest: one test for most tensors. */
     private final long ringsLow;
     private final long ringsSpan;
@@ -71,6 +102,13 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     // The run's own scope is never handed to the user, so one handle serves every run.
     private final ScopeHandle rootScope = new ScopeHandle(0);
     private Thread owner;
+    /** The thread that holds the driving role; written by that thread, compared only with the current thread. */
+    private Thread drivingThread;
+    @SuppressWarnings("unused")
+    private volatile int driving;
+    private volatile boolean drivingWanted;
+    private Waiter finisherWaiter = new Waiter(WaitStrategy.BACKOFF);
+    private int run;
     private int depth = -1;
     private int submitCount;
     private long waitingSince;
@@ -123,39 +161,111 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         // runs user code; children of PROCESS mode cannot, so there every task is published as it is submitted.
         this.staging = assist == RunAssist.NONE;
         this.accesses = new AccessIndex(scheduler::dependOn);
+        this.runs = scheduler.runs();
         scheduler.retireListener(this);
-        this.completionArrived = () -> stopping || scheduler.hasCompletions();
+        this.completionArrived = () -> stopping || drivingWanted || scheduler.hasCompletions();
         // An agent that breaks wakes a waiting run, which then fails with its error.
         errors.onBroken(this::stop);
+    }
+
+    // ------------------------------------------------------------------------------------------ driving role
+
+    /**
+     * The calling thread, which is about to submit a run, takes the driving role (SPEC §13): it waits while the run
+     * finisher holds it for one step, and asks a thread that drives while joining a run to hand it over.
+     */
+    public void acquire()
+    {
+        while (!DRIVING.compareAndSet(this, FREE, BY_SUBMITTER))
+        {
+            if ((int)DRIVING.getVolatile(this) == BY_JOINER)
+            {
+                drivingWanted = true;
+                waiter.interruptWait();
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+        drivingWanted = false;
+        onAcquired();
+    }
+
+    /**
+     * The calling thread gives up the driving role it took with {@link #acquire()} (or as a joining thread); when
+     * runs are still in flight the run finisher takes over.
+     */
+    public void release()
+    {
+        try
+        {
+            stopWaiting();
+            assist.endRun();
+        }
+        finally
+        {
+            drivingThread = null;
+            scheduler.orchestratorWaiter(finisherWaiter);
+            scheduler.giveRole();
+            DRIVING.setRelease(this, FREE);
+            if (runs.inFlight() > 0)
+            {
+                finisherWaiter.wake();
+            }
+        }
+    }
+
+    /**
+     * Whether the calling thread holds the driving role.
+     *
+     * @return true between its {@link #acquire()} and {@link #release()}, or while it drives as a joiner.
+     */
+    public boolean isDrivingThread()
+    {
+        return drivingThread == Thread.currentThread();
+    }
+
+    /**
+     * The number of the run the calling thread is submitting, if it is inside an orchestration function.
+     *
+     * @return the run's number, or 0 outside orchestration functions and on other threads.
+     */
+    public int submittingRun()
+    {
+        return owner == Thread.currentThread() ? run : 0;
     }
 
     // ------------------------------------------------------------------------------------------ run lifecycle
 
     /**
-     * Start a run on the calling thread: open the outermost scope.
+     * Begin a run on the driving thread: wait until a run may begin ({@code maxRunsInFlight}), then open the
+     * outermost scope. Tasks submitted from now on belong to the run.
+     *
+     * @param listener told when the run finished, or null when the caller waits for it with {@link #awaitRun}.
+     * @return the run's number.
+     * @throws IllegalStateException if the engine broke or is closed while waiting for room.
      */
-    public void beginRun()
+    public int beginRun(final RunListener listener)
     {
+        assert isDrivingThread() : "beginRun without the driving role";
+        if (!runs.hasRoom())
+        {
+            driveUntil(runs.oldest(), Long.MAX_VALUE);
+        }
+        run = runs.begin(listener);
         owner = Thread.currentThread();
-        waiter.bind(owner);
-        resetWait();
-        scheduler.orchestratorWaiter(waiter);
-        scheduler.startRun();
         depth = 0;
         streak = 0;
         scheduler.openScope(0);
         rootScope.closed = false;
         openScopes[0] = rootScope;
-        assist.beginRun();
+        return run;
     }
 
     /**
-     * End the run: close the scopes the orchestration function left open and the outermost one, then wait
-     * until every task of the run retired.
-     *
-     * @throws IllegalStateException if the engine is stopped while the run drains.
+     * The run's orchestration function returned: close the scopes it left open and the outermost one, and publish
+     * what is staged. The run's tasks go on; it finishes when they completed.
      */
-    public void endRun()
+    public void endSubmit()
     {
         try
         {
@@ -165,36 +275,136 @@ public final class GraphBuilder implements Orchestrator, RetireListener
                 scope.closed = true;
                 popScope();
             }
-            drain();
-            // Every task retired: what the index still holds are readers that finished.
-            accesses.clear();
-            if (errors.isBroken())
-            {
-                // Every task retired, but an agent broke during the run: the run fails with its error all the same.
-                throw errors.brokenException("the run in progress failed");
-            }
+            publishStaged();
         }
         finally
         {
-            stopWaiting();
             owner = null;
-            assist.endRun();
-            scheduler.endRun();
+            runs.endSubmit(run);
         }
     }
 
     /**
-     * Failures of the current (or last) run.
+     * Drive on the calling thread, which holds the driving role, until a run finished.
      *
-     * @return the scheduler's report.
+     * @param awaited the run's number.
+     * @throws IllegalStateException if the engine broke (every run in flight is abandoned then) or is closed while
+     *                               the run drains.
      */
-    public RunReport report()
+    public void awaitRun(final int awaited)
     {
-        return scheduler.report();
+        driveUntil(awaited, Long.MAX_VALUE);
+        if (errors.isBroken())
+        {
+            // Every task retired, but an agent broke during the run: the run fails with its error all the same.
+            throw errors.brokenException("the run in progress failed");
+        }
     }
 
     /**
-     * Ask a waiting run to give up; used when the engine closes under it.
+     * Drive on the calling thread, which holds the driving role, until a run finished or a deadline passed: a
+     * submitting thread that joins an earlier run inside its orchestration function.
+     *
+     * @param awaited    the run's number.
+     * @param deadlineNs when to give up, on the {@link System#nanoTime()} clock.
+     * @return true when the run finished.
+     * @throws IllegalStateException if the engine broke or is closed meanwhile.
+     */
+    public boolean awaitRun(final int awaited, final long deadlineNs)
+    {
+        assert isDrivingThread() : "awaitRun without the driving role";
+        return driveUntil(awaited, deadlineNs);
+    }
+
+    /**
+     * Drive until a run finished, on a thread that joins it: only if the driving role is free, and only until a
+     * submitting thread asks for the role or the deadline passes.
+     *
+     * @param awaited    the run's number, or {@link #ALL_RUNS} for every run in flight.
+     * @param deadlineNs when to give up, on the {@link System#nanoTime()} clock.
+     * @return true when the run finished; false when the role was busy, was asked for, or time ran out.
+     * @throws IllegalStateException if the engine broke or is closed meanwhile.
+     */
+    public boolean tryDriveUntil(final int awaited, final long deadlineNs)
+    {
+        if (!DRIVING.compareAndSet(this, FREE, BY_JOINER))
+        {
+            return false;
+        }
+        onAcquired();
+        try
+        {
+            return driveUntil(awaited, deadlineNs);
+        }
+        finally
+        {
+            release();
+        }
+    }
+
+    /**
+     * One step of the run finisher: take the completions that arrived while no other thread drives.
+     *
+     * @return how many completions it took.
+     */
+    public int finishStep()
+    {
+        if (runs.inFlight() == 0 || !DRIVING.compareAndSet(this, FREE, BY_FINISHER))
+        {
+            return 0;
+        }
+        scheduler.takeRole();
+        try
+        {
+            if (errors.isBroken())
+            {
+                runs.abandonAll(errors.brokenException("the run in flight failed"));
+                return 1;
+            }
+            final int taken = scheduler.processCompletions();
+            clearIndexIfQuiet();
+            return taken;
+        }
+        finally
+        {
+            scheduler.giveRole();
+            DRIVING.setRelease(this, FREE);
+        }
+    }
+
+    /**
+     * Whether the run finisher has something to do: runs in flight, completions to take and nobody else driving.
+     *
+     * @return true when {@link #finishStep()} would take completions.
+     */
+    public boolean finisherHasWork()
+    {
+        return runs.inFlight() > 0 && driving == FREE && scheduler.hasCompletions();
+    }
+
+    /**
+     * Give the run finisher its waiter, woken when a completion arrives while no other thread drives.
+     *
+     * @param waiter the finisher's waiter.
+     */
+    public void finisherWaiter(final Waiter waiter)
+    {
+        finisherWaiter = waiter;
+        scheduler.orchestratorWaiter(waiter);
+    }
+
+    /**
+     * The runs in flight.
+     *
+     * @return the ledger.
+     */
+    public RunLedger runs()
+    {
+        return runs;
+    }
+
+    /**
+     * Ask waiting runs to give up; used when the engine closes under them.
      */
     public void stop()
     {
@@ -202,18 +412,62 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         waiter.interruptWait();
     }
 
-    private void drain()
+    private void onAcquired()
+    {
+        final Thread current = Thread.currentThread();
+        drivingThread = current;
+        scheduler.takeRole();
+        waiter.bind(current);
+        resetWait();
+        scheduler.orchestratorWaiter(waiter);
+        assist.beginRun();
+    }
+
+    private boolean driveUntil(final int awaited, final long deadlineNs)
     {
         publishStaged();
-        while (scheduler.liveSlots() > 0)
+        resetWait();
+        try
         {
-            if (makeProgress() > 0)
+            while (!finished(awaited))
             {
-                resetWait();
-                continue;
+                if (makeProgress() > 0)
+                {
+                    resetWait();
+                    continue;
+                }
+                checkNotStopping();
+                if ((int)DRIVING.getVolatile(this) == BY_JOINER && drivingWanted)
+                {
+                    return false;
+                }
+                final long remaining = deadlineNs - System.nanoTime();
+                if (remaining <= 0)
+                {
+                    return false;
+                }
+                idle(remaining);
             }
-            checkNotStopping();
-            idle(Long.MAX_VALUE);
+            clearIndexIfQuiet();
+            return true;
+        }
+        finally
+        {
+            stopWaiting();
+        }
+    }
+
+    private boolean finished(final int awaited)
+    {
+        return awaited == ALL_RUNS ? runs.inFlight() == 0 : runs.isFinished(awaited);
+    }
+
+    private void clearIndexIfQuiet()
+    {
+        if (runs.inFlight() == 0 && scheduler.liveSlots() == 0)
+        {
+            // Every task retired: what the index still holds are readers that finished.
+            accesses.clear();
         }
     }
 
@@ -221,12 +475,14 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     {
         if (errors.isBroken())
         {
-            throw errors.brokenException("the run in progress failed");
+            final IllegalStateException broken = errors.brokenException("the run in progress failed");
+            runs.abandonAll(broken);
+            throw broken;
         }
         if (stopping)
         {
             throw new IllegalStateException("the Worker was closed while a run was in progress; "
-                + scheduler.liveSlots() + " task(s) of the run did not finish");
+                + scheduler.liveSlots() + " task(s) did not finish");
         }
     }
 
@@ -683,8 +939,8 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         if (owner != Thread.currentThread())
         {
             throw new IllegalStateException(owner == null
-                ? "the Orchestrator is only valid inside Worker.run"
-                : "the Orchestrator belongs to the thread running Worker.run: " + owner.getName());
+                ? "the Orchestrator is only valid inside the orchestration function of Worker.run or Worker.submit"
+                : "the Orchestrator belongs to the thread submitting the run: " + owner.getName());
         }
     }
 

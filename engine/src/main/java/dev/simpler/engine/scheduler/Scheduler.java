@@ -25,7 +25,7 @@ import dev.simpler.engine.idle.Waiter;
  * that later readers of what they should have written are skipped too; tasks with a slab keep it, so that the
  * memory stays valid until the scope ends ({@link ScopeHolds}).
  *
- * <p>Single writer: the orchestrating thread (the role is taken by {@link #startRun()}; asserted).
+ * <p>Single writer: the driving thread (the role is taken by {@link #takeRole()}; asserted).
  */
 public final class Scheduler
 {
@@ -36,8 +36,8 @@ public final class Scheduler
     private final Completer completer;
     private final BatchPublisher publisher;
     private final ScopeHolds scopes;
-    private final ThreadRole role = new ThreadRole("the orchestrating thread");
-    private final RunReport report = new RunReport();
+    private final ThreadRole role = new ThreadRole("the driving thread");
+    private final RunLedger runs;
     private final IntArrayList skipScratch = new IntArrayList();
     private final IntArrayList takenScratch = new IntArrayList();
     private final StagedSubmits.Batch orchestratorBatch = new StagedSubmits.Batch();
@@ -51,10 +51,13 @@ public final class Scheduler
      * @param slots          the slot table.
      * @param subQueue       ready queue of the sub workers.
      * @param nextLevelQueue ready queue of the next-level workers.
+     * @param runs           the runs in flight, whose tasks are counted here.
      */
-    public Scheduler(final SlotTable slots, final ReadyQueue subQueue, final ReadyQueue nextLevelQueue)
+    public Scheduler(
+        final SlotTable slots, final ReadyQueue subQueue, final ReadyQueue nextLevelQueue, final RunLedger runs)
     {
         this.slots = slots;
+        this.runs = runs;
         this.readyQueues = new ReadyQueue[] {subQueue, nextLevelQueue};
         this.completions = new CompletionQueue();
         this.completer = new Completer(slots, readyQueues, completions);
@@ -113,32 +116,42 @@ public final class Scheduler
     }
 
     /**
-     * Failures of the current run.
+     * The runs in flight.
      *
-     * @return the report, reset by {@link #startRun()}.
+     * @return the ledger whose runs the claimed tasks join.
      */
-    public RunReport report()
+    public RunLedger runs()
     {
-        return report;
+        return runs;
     }
 
     /**
-     * The calling thread becomes the orchestrating thread, until {@link #endRun()}; the previous run's failures are
-     * forgotten.
+     * The calling thread becomes the driving thread, until {@link #giveRole()}: the one thread that submits, takes
+     * completions and retires tasks (the submitting thread, a thread joining a run, or the Worker's run finisher;
+     * the Worker's driving lock decides which).
      */
-    public void startRun()
+    public void takeRole()
     {
         role.take();
-        report.reset();
     }
 
     /**
-     * The calling thread stops being the orchestrating thread.
+     * The calling thread stops being the driving thread.
      */
-    public void endRun()
+    public void giveRole()
     {
         assert role.isHeld() : role.violation();
         role.give();
+    }
+
+    /**
+     * Whether the calling thread is the driving thread; for assertions.
+     *
+     * @return true when it took the role.
+     */
+    public boolean holdsRole()
+    {
+        return role.isHeld();
     }
 
     /**
@@ -194,6 +207,9 @@ public final class Scheduler
         liveSlots++;
         unseenTasks++;
         slot.resetForClaim();
+        final int run = runs.current();
+        slot.run = run;
+        runs.claimed(run);
         return slot;
     }
 
@@ -293,6 +309,7 @@ public final class Scheduler
         slot.markCompletedByOwner();
         slot.completionSeen = true;
         unseenTasks--;
+        runs.seen(slot.run);
     }
 
     /**
@@ -428,6 +445,7 @@ public final class Scheduler
 
     private void onCompletionSeen(final TaskSlot slot, final int outcome)
     {
+        final int run = slot.run;
         slot.completionSeen = true;
         unseenTasks--;
         if (outcome == TaskSlot.OUTCOME_FAILED)
@@ -436,14 +454,14 @@ public final class Scheduler
             {
                 if (slot.members[i].failed())
                 {
-                    report.failed(slot.index, slot.members[i]);
+                    runs.failed(run, slot.index, slot.members[i]);
                     break;
                 }
             }
         }
         else if (outcome == TaskSlot.OUTCOME_SKIPPED)
         {
-            report.skipped();
+            runs.skipped(run);
         }
         for (int i = 0, n = slot.producerCount; i < n; i++)
         {
@@ -465,6 +483,7 @@ public final class Scheduler
             }
         }
         retireIfDone(slot);
+        runs.seen(run);
     }
 
     private void retireIfDone(final TaskSlot slot)

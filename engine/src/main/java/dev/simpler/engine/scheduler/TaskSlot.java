@@ -199,6 +199,8 @@ abstract class TaskSlotOwned extends TaskSlotSharedPadding
     int wiredConsumers;
     /** Which use of the slot this is: counted up by every claim. */
     int use;
+    /** The run in flight this task belongs to (its number in the {@link RunLedger}). */
+    int run;
     /** The first producer (the rest in {@code moreProducers}) and how many there are. */
     int firstProducer;
     int producerCount;

@@ -23,8 +23,9 @@ class ScopeHoldTest
     void setUp()
     {
         slots = new SlotTable();
-        scheduler = new Scheduler(slots, new ReadyQueue(slots, 1 << 16), new ReadyQueue(slots, 64));
-        scheduler.startRun();
+        scheduler = new Scheduler(slots, new ReadyQueue(slots, 1 << 16), new ReadyQueue(slots, 64), new RunLedger(1));
+        scheduler.takeRole();
+        scheduler.runs().begin(null);
         scheduler.openScope(0);
     }
 
