@@ -431,16 +431,17 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         {
             while (!finished(awaited))
             {
+                if (drivingWanted && (int)DRIVING.getVolatile(this) == BY_JOINER)
+                {
+                    // A thread wants to submit: a joining thread hands the role over and waits for its run.
+                    return false;
+                }
                 if (makeProgress() > 0)
                 {
                     resetWait();
                     continue;
                 }
                 checkNotStopping();
-                if ((int)DRIVING.getVolatile(this) == BY_JOINER && drivingWanted)
-                {
-                    return false;
-                }
                 final long remaining = deadlineNs - System.nanoTime();
                 if (remaining <= 0)
                 {

@@ -14,6 +14,8 @@ final class Report
     static final String MET = "met";
     static final String MISSED = "**missed**";
     static final String NOT_RUN = "not run";
+    /** Verdict of a row without a target. */
+    static final String REPORTED = "reported";
     /** Allocation below this many bytes per task rounds to 0 B/task (JMH's gc accounting has sub-byte noise). */
     static final double ZERO_ALLOC_BYTES = 0.5;
 
@@ -155,6 +157,22 @@ final class Report
                 fmt(worst.allocPerOp) + " B/task (worst of " + profiled.size() + " profiled)", "", "", "",
                 "0 B/task",
                 verdict(worst.allocPerOp < ZERO_ALLOC_BYTES)});
+        }
+
+        // Runs in flight (SPEC §13) have no target: the pipelined runs are reported next to back-to-back run().
+        final String runsName = "runs of 100 tasks, pipelined, THREAD";
+        final String runsTarget = "reported next to back-to-back run()";
+        final BenchmarkResult pipelined = find("engine", "RunsPipelined", "THREAD", "BUSY_SPIN");
+        final BenchmarkResult backToBack = pipelined == null ? null : find("engine", "RunsBackToBack", "THREAD",
+            pipelined.params.get("strategy"));
+        if (pipelined == null || backToBack == null)
+        {
+            rows.add(new String[] {runsName, "–", NOT_RUN, "", "", "", runsTarget, NOT_RUN});
+        }
+        else
+        {
+            rows.add(row(runsName, pipelined, runsTarget + ": " + fmt(pipelined.score / backToBack.score) + "×",
+                REPORTED));
         }
         return rows;
     }

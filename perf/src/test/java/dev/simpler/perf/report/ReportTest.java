@@ -81,7 +81,7 @@ class ReportTest
     void targetVerdicts() throws IOException
     {
         final List<String[]> rows = new Report(fixture(), gcFixture()).targetRows();
-        assertEquals(9, rows.size());
+        assertEquals(10, rows.size());
         assertEquals(Report.MET, rows.get(0)[7], "mailbox 0.9 µs ≤ 2 × 0.5 µs");
         assertEquals("1.80×", rows.get(0)[5]);
         assertEquals(Report.MET, rows.get(1)[7], "THREAD one task 1.5 µs, CF 20 µs");
@@ -95,6 +95,7 @@ class ReportTest
         assertEquals(Report.NOT_RUN, rows.get(7)[7], "no engine pipeline in the fixture");
         assertEquals(Report.MISSED, rows.get(8)[7], "engineIndependent allocates 24 B/task");
         assertTrue(rows.get(8)[2].startsWith("24.00 B/task"), rows.get(5)[2]);
+        assertEquals(Report.NOT_RUN, rows.get(9)[7], "no runs shapes in the fixture");
     }
 
     @Test
