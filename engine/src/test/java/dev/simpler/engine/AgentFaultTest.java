@@ -58,13 +58,26 @@ class AgentFaultTest
         final Throwable injected = anError
             ? new AssertionError("injected engine error in " + role)
             : new IllegalStateException("injected engine bug in " + role);
+        final AtomicBoolean threw = new AtomicBoolean();
         final AgentFaultHook hook = (agentRole) ->
         {
-            if (agentRole.equals(role) && armed.compareAndSet(true, false))
+            if (!agentRole.equals(role))
             {
+                return;
+            }
+            if (threw.get())
+            {
+                // An agent that survives an exception runs its next duty cycle only after the error handler saw it,
+                // so the Worker is broken by now.
                 fired.countDown();
+            }
+            if (armed.compareAndSet(true, false))
+            {
+                threw.set(true);
                 if (injected instanceof Error)
                 {
+                    // An Error ends the agent: there is no next duty cycle to wait for.
+                    fired.countDown();
                     throw (Error)injected;
                 }
                 throw (Exception)injected;
