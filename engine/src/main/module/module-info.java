@@ -8,8 +8,9 @@ module dev.simpler.engine
     requires transitive dev.simpler.mailbox;
     requires transitive org.agrona;
     requires com.lmax.disruptor;
-    requires affinity;
     requires jdk.unsupported;
+    // Chronicle's thread affinity (net.openhft:affinity) is not required here: its jar has no module name, and
+    // CpuAffinity makes the engine read its module when pinning is first used.
 
     exports dev.simpler.engine;
 }

@@ -51,8 +51,10 @@ final class ChipPipeline
     static void run(final WorkerMode mode)
     {
         final ChipWorker[] chips = new ChipWorker[2];
+        // PROCESS-mode children open sim chips, which load the JNI binding: JDK 24+ warns unless native access is
+        // enabled (this JVM has it from the jar's manifest); JDK 17 accepts the flag.
         final Worker.Builder builder = Worker.builder().mode(mode).subWorkers(1).heapRingSize(8L << 20)
-            .waitStrategy(WaitStrategy.BACKOFF);
+            .waitStrategy(WaitStrategy.BACKOFF).childJvmOptions("--enable-native-access=ALL-UNNAMED");
         for (int d = 0; d < chips.length; d++)
         {
             if (mode == WorkerMode.THREAD)

@@ -110,7 +110,9 @@ final class QuickBench
             report("tiny add_f32 (16 floats), ChipWorker.run", directRun);
             for (final WorkerMode mode : WorkerMode.values())
             {
-                final Worker.Builder builder = Worker.builder().mode(mode).heapRingSize(1L << 20);
+                // The child opens a sim chip (JNI): enable native access there, as ChipPipeline does.
+                final Worker.Builder builder = Worker.builder().mode(mode).heapRingSize(1L << 20)
+                    .childJvmOptions("--enable-native-access=ALL-UNNAMED");
                 if (mode == WorkerMode.THREAD)
                 {
                     builder.nextLevel(direct);

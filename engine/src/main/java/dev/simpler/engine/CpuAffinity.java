@@ -14,11 +14,44 @@ import net.openhft.affinity.Affinity;
  */
 public final class CpuAffinity
 {
+    /** The class of Chronicle's library that the engine calls, named before the library is first reached. */
+    private static final String AFFINITY_CLASS = "net.openhft.affinity.Affinity";
+
     /** The CPUs of the thread that first used this class: read before any thread was pinned through it. */
-    private static final BitSet BASE = Affinity.getAffinity();
+    private static final BitSet BASE = baseCpus();
 
     private CpuAffinity()
     {
+    }
+
+    private static BitSet baseCpus()
+    {
+        // Chronicle's jar declares no module name, so the engine's module descriptor does not require it: a name
+        // taken from the jar's file would stop resolving once the jar is renamed or names itself. On the module path
+        // the engine reads the library's module, whatever its name, before the first call into it (on the class
+        // path everything reads everything, and this changes nothing).
+        final Class<?> affinity;
+        try
+        {
+            affinity = Class.forName(AFFINITY_CLASS, false, CpuAffinity.class.getClassLoader());
+        }
+        catch (final ClassNotFoundException ex)
+        {
+            throw new IllegalStateException("thread pinning needs Chronicle's thread-affinity library "
+                + "(net.openhft:affinity, a dependency of simpler-engine), and " + AFFINITY_CLASS + " is not there",
+                ex);
+        }
+        CpuAffinity.class.getModule().addReads(affinity.getModule());
+        try
+        {
+            return Affinity.getAffinity();
+        }
+        catch (final NoClassDefFoundError ex)
+        {
+            throw new IllegalStateException("Chronicle's thread-affinity library could not load a class it uses ("
+                + ex.getMessage() + "); on the module path its SLF4J API, an explicit module that nothing else "
+                + "requires, must be added: --add-modules org.slf4j", ex);
+        }
     }
 
     /**

@@ -8,9 +8,13 @@ public class TaskFailedException extends RuntimeException
 {
     private static final long serialVersionUID = 1L;
 
+    /** Slot of the first task that failed. */
     private final int taskSlot;
+    /** Its error code. */
     private final int errorCode;
+    /** Tasks of the run not run because they depended on a failed task. */
     private final int skippedTasks;
+    /** Tasks of the run that failed. */
     private final int failedTasks;
 
     /**

@@ -8,6 +8,7 @@ public final class ChipRuntimeException extends RuntimeException
 {
     private static final long serialVersionUID = 1L;
 
+    /** The runtime's return code. */
     private final int code;
 
     /**

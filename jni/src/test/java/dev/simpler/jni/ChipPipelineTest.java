@@ -397,7 +397,9 @@ class ChipPipelineTest
 
         static Engine start(final WorkerMode mode)
         {
-            final Worker.Builder builder = Worker.builder().level(3).mode(mode).subWorkers(1).heapRingSize(RING_BYTES);
+            // PROCESS-mode children open sim chips (JNI), as README says: JDK 24+ warns unless native access is on.
+            final Worker.Builder builder = Worker.builder().level(3).mode(mode).subWorkers(1).heapRingSize(RING_BYTES)
+                .childJvmOptions("--enable-native-access=ALL-UNNAMED");
             final List<ChipWorker> chips = new ArrayList<>();
             Engine engine = null;
             try

@@ -30,6 +30,13 @@ public final class ArgsBlobFlyweight
     private int capacity;
 
     /**
+     * An args blob flyweight that wraps nothing yet: {@link #wrap} gives it a region.
+     */
+    public ArgsBlobFlyweight()
+    {
+    }
+
+    /**
      * Wrap a region for reading and writing.
      *
      * @param buffer   holding the region.

@@ -43,6 +43,13 @@ public final class MailboxFlyweight
     private int length = MAILBOX_LENGTH;
 
     /**
+     * A mailbox flyweight that wraps nothing yet: {@link #wrap} gives it a mailbox.
+     */
+    public MailboxFlyweight()
+    {
+    }
+
+    /**
      * Wrap a mailbox.
      *
      * @param buffer holding the mailbox, typically over a {@link SharedMemoryFile}.

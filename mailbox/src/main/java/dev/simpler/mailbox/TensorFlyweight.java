@@ -27,6 +27,13 @@ public final class TensorFlyweight
     private int offset;
 
     /**
+     * A tensor record flyweight that wraps nothing yet: {@link #wrap} gives it a record.
+     */
+    public TensorFlyweight()
+    {
+    }
+
+    /**
      * Wrap a record for reading and writing.
      *
      * @param buffer holding the record.

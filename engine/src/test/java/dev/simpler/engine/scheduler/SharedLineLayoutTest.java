@@ -11,9 +11,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import org.agrona.UnsafeApi;
 import org.junit.jupiter.api.Test;
-
-import sun.misc.Unsafe;
 
 /**
  * The fields the worker threads write for every task sit on cache lines of their own, whatever the address of
@@ -29,7 +28,7 @@ class SharedLineLayoutTest
     private static final int LINE = 128;
 
     @Test
-    void theFieldsWorkersWriteShareNoLineWithTheRestOfASlot() throws ReflectiveOperationException
+    void theFieldsWorkersWriteShareNoLineWithTheRestOfASlot()
     {
         assertApart(TaskSlot.class, Set.of("completedUse", "lock", "pendingProducers", "claimedMembers",
             "unfinishedMembers", "outcome", "nextOverflow", "fillShared", "poisoned", "fill0", "fill1",
@@ -38,7 +37,7 @@ class SharedLineLayoutTest
 
     @Test
     void theLookAheadTheOrchestratingThreadOnlyStoresIntoSharesNoLineWithTheRestOfASlot()
-        throws ReflectiveOperationException
+
     {
         assertApart(TaskSlot.class, Set.of("aheadUse", "ahead0", "ahead1", "ahead2", "ahead3", "ahead4", "ahead5",
             "ahead6", "ahead7", "fillLookAhead"));
@@ -46,17 +45,17 @@ class SharedLineLayoutTest
 
     @Test
     void theFieldsCompletingThreadsReadSitAPairOfLinesAfterWhateverPrecedesTheCompleter()
-        throws ReflectiveOperationException
+
     {
         // The completer's neighbours in memory are the orchestrating thread's (the scheduler's counters among them).
-        final Unsafe unsafe = unsafe();
         int found = 0;
         for (final Field f : instanceFields(Completer.class))
         {
             if (Set.of("slots", "readyQueues", "completions").contains(f.getName()))
             {
                 found++;
-                assertTrue(unsafe.objectFieldOffset(f) >= LINE, f.getName() + " at " + unsafe.objectFieldOffset(f)
+                final long offset = UnsafeApi.objectFieldOffset(f);
+                assertTrue(offset >= LINE, f.getName() + " at " + offset
                     + " can share a cache line with the object before the completer");
             }
         }
@@ -64,13 +63,13 @@ class SharedLineLayoutTest
     }
 
     @Test
-    void theFlagWorkersReadAfterEveryTaskSharesNoLineWithAnyOtherCompleterField() throws ReflectiveOperationException
+    void theFlagWorkersReadAfterEveryTaskSharesNoLineWithAnyOtherCompleterField()
     {
         assertApart(Completer.class, Set.of("completionsWanted", "fillDemand"));
     }
 
     @Test
-    void theSlotLookupSharesNoLineWithTheFreeList() throws ReflectiveOperationException
+    void theSlotLookupSharesNoLineWithTheFreeList()
     {
         final List<Field> shared = new ArrayList<>();
         final List<Field> written = new ArrayList<>();
@@ -111,7 +110,7 @@ class SharedLineLayoutTest
     }
 
     private static void assertApart(final Class<?> type, final Set<String> group)
-        throws ReflectiveOperationException
+
     {
         final List<Field> inside = new ArrayList<>();
         final List<Field> outside = new ArrayList<>();
@@ -128,17 +127,16 @@ class SharedLineLayoutTest
     }
 
     private static void assertApart(final List<Field> inside, final List<Field> outside)
-        throws ReflectiveOperationException
+
     {
-        final Unsafe unsafe = unsafe();
         for (final Field a : inside)
         {
-            final long aStart = unsafe.objectFieldOffset(a);
-            final long aEnd = aStart + size(unsafe, a);
+            final long aStart = UnsafeApi.objectFieldOffset(a);
+            final long aEnd = aStart + size(a);
             for (final Field b : outside)
             {
-                final long bStart = unsafe.objectFieldOffset(b);
-                final long bEnd = bStart + size(unsafe, b);
+                final long bStart = UnsafeApi.objectFieldOffset(b);
+                final long bEnd = bStart + size(b);
                 // Two bytes fewer than a pair of lines apart share a pair at some alignment of the object.
                 final long gap = aStart < bStart ? bStart - aEnd + 1 : aStart - bEnd + 1;
                 assertTrue(gap >= LINE, a.getName() + " at " + aStart + " and " + b.getName() + " at " + bStart
@@ -163,7 +161,7 @@ class SharedLineLayoutTest
         return fields;
     }
 
-    private static long size(final Unsafe unsafe, final Field f)
+    private static long size(final Field f)
     {
         final Class<?> t = f.getType();
         if (t == long.class || t == double.class)
@@ -182,13 +180,6 @@ class SharedLineLayoutTest
         {
             return 1;
         }
-        return unsafe.arrayIndexScale(Object[].class);
-    }
-
-    private static Unsafe unsafe() throws ReflectiveOperationException
-    {
-        final Field f = Unsafe.class.getDeclaredField("theUnsafe");
-        f.setAccessible(true);
-        return (Unsafe)f.get(null);
+        return UnsafeApi.arrayIndexScale(Object[].class);
     }
 }
