@@ -6,6 +6,7 @@ import static dev.simpler.engine.config.Configuration.DEFAULT_HEAP_RING_SIZE;
 import static dev.simpler.engine.config.Configuration.DEFAULT_READY_QUEUE_CAPACITY;
 import static dev.simpler.engine.config.Configuration.THREAD_STOP_TIMEOUT_MS;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ import dev.simpler.engine.agent.AgentFaultHook;
 import dev.simpler.engine.agent.Agents;
 import dev.simpler.engine.agent.EngineErrors;
 import dev.simpler.engine.config.EngineContext;
+import dev.simpler.engine.counters.EngineCounters;
 import dev.simpler.engine.idle.Waiter;
 import dev.simpler.engine.memory.HeapRing;
 import dev.simpler.engine.orchestrator.GraphBuilder;
@@ -70,6 +72,7 @@ public final class Worker implements IWorker, AutoCloseable
     private final SharedRegions sharedRegions = new SharedRegions();
     private ProcessPool processPool;
     private GraphBuilder graph;
+    private EngineCounters counters;
 
     private Worker(final Builder config, final String id)
     {
@@ -346,20 +349,21 @@ public final class Worker implements IWorker, AutoCloseable
     private void start()
     {
         SharedMemoryFile.sweepStale();
+        counters = EngineCounters.create(id, config.level, config.mode == WorkerMode.PROCESS);
         final HeapRing[] rings = new HeapRing[GraphBuilder.HEAP_RING_COUNT];
         for (int i = 0; i < rings.length; i++)
         {
             final SharedMemoryFile file = SharedMemoryFile.create("heap" + i, config.heapRingSize);
             heapFiles.add(file);
             sharedRegions.add(file);
-            rings[i] = new HeapRing(i, file.address(), config.heapRingSize);
+            rings[i] = new HeapRing(i, file.address(), config.heapRingSize, counters.heapRingBytesInUse(i));
         }
 
         final EngineContext context = context();
         final SlotTable slots = new SlotTable();
         final ReadyQueue subQueue = new ReadyQueue(slots, config.readyQueueCapacity);
         final ReadyQueue nextQueue = new ReadyQueue(slots, config.readyQueueCapacity);
-        final Scheduler scheduler = new Scheduler(slots, subQueue, nextQueue);
+        final Scheduler scheduler = new Scheduler(slots, subQueue, nextQueue, counters);
         final TaskValidator validator;
         if (config.mode == WorkerMode.PROCESS)
         {
@@ -402,7 +406,7 @@ public final class Worker implements IWorker, AutoCloseable
         return new EngineContext(id, config.level, config.mode, config.subWorkers, config.nextLevel.size(),
             config.heapRingSize, config.allocTimeout.toNanos(), config.waitStrategy, config.readyQueueCapacity,
             config.childJvmOptions, config.childStartTimeout.toNanos(), config.pinCpus, config.mailboxSize, errors,
-            config.faultHook);
+            config.faultHook, counters);
     }
 
     private void buildWorkerAgents(
@@ -511,6 +515,46 @@ public final class Worker implements IWorker, AutoCloseable
             CloseHelper.quietClose(heapFiles.get(i));
         }
         heapFiles.clear();
+        closeCounters();
+    }
+
+    /**
+     * Remove the counters file; last, as the children and the run count until they stop. A run that did not leave
+     * (stuck in user code past the wait in close(), or close() called from inside it) may still count, so its
+     * counters stay mapped, out of the file system, rather than be unmapped under it.
+     */
+    private void closeCounters()
+    {
+        if (counters != null)
+        {
+            if (runOwner.get() == null)
+            {
+                CloseHelper.quietClose(counters);
+            }
+            else
+            {
+                try
+                {
+                    counters.closeLeavingMapped();
+                }
+                catch (final RuntimeException ex)
+                {
+                    // The shutdown hook deletes it at exit, the next engine start after a crash.
+                    System.err.println("simpler: Worker " + id + ": " + ex.getMessage());
+                }
+            }
+            counters = null;
+        }
+    }
+
+    /**
+     * Where this Worker publishes its counters (SPEC §14), for tests.
+     *
+     * @return the counters file, or null before init() and after close().
+     */
+    synchronized Path countersFile()
+    {
+        return counters == null ? null : counters.path();
     }
 
     private void awaitRunExit()

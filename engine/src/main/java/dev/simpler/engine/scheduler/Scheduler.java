@@ -3,6 +3,7 @@ package dev.simpler.engine.scheduler;
 import org.agrona.collections.IntArrayList;
 
 import dev.simpler.engine.agent.ThreadRole;
+import dev.simpler.engine.counters.EngineCounters;
 import dev.simpler.engine.idle.Waiter;
 
 /**
@@ -41,12 +42,13 @@ public final class Scheduler
     private final IntArrayList skipScratch = new IntArrayList();
     private final IntArrayList takenScratch = new IntArrayList();
     private final StagedSubmits.Batch orchestratorBatch = new StagedSubmits.Batch();
+    private final SchedulerCounters counters;
     private RetireListener retireListener = slot -> { };
     private int liveSlots;
     private int unseenTasks;
 
     /**
-     * A scheduler over a slot table and one ready queue per task kind.
+     * A scheduler over a slot table and one ready queue per task kind, whose counters nobody else sees.
      *
      * @param slots          the slot table.
      * @param subQueue       ready queue of the sub workers.
@@ -54,12 +56,40 @@ public final class Scheduler
      */
     public Scheduler(final SlotTable slots, final ReadyQueue subQueue, final ReadyQueue nextLevelQueue)
     {
+        this(slots, subQueue, nextLevelQueue, EngineCounters.inMemory());
+    }
+
+    /**
+     * A scheduler over a slot table and one ready queue per task kind.
+     *
+     * @param slots          the slot table.
+     * @param subQueue       ready queue of the sub workers.
+     * @param nextLevelQueue ready queue of the next-level workers.
+     * @param engineCounters the Worker's counters, where the orchestrating thread publishes its own.
+     */
+    public Scheduler(
+        final SlotTable slots,
+        final ReadyQueue subQueue,
+        final ReadyQueue nextLevelQueue,
+        final EngineCounters engineCounters)
+    {
         this.slots = slots;
         this.readyQueues = new ReadyQueue[] {subQueue, nextLevelQueue};
         this.completions = new CompletionQueue();
         this.completer = new Completer(slots, readyQueues, completions);
         this.publisher = new BatchPublisher(slots, readyQueues, completer, stagedSubmits);
         this.scopes = new ScopeHolds(slots);
+        this.counters = new SchedulerCounters(engineCounters, readyQueues, role);
+    }
+
+    /**
+     * The counters the orchestrating thread publishes; the orchestrator counts submits and waits through them.
+     *
+     * @return the counters.
+     */
+    public SchedulerCounters counters()
+    {
+        return counters;
     }
 
     /**
@@ -130,6 +160,7 @@ public final class Scheduler
     {
         role.take();
         report.reset();
+        counters.runStarted();
     }
 
     /**
@@ -138,6 +169,7 @@ public final class Scheduler
     public void endRun()
     {
         assert role.isHeld() : role.violation();
+        counters.runFinished();
         role.give();
     }
 
@@ -412,6 +444,7 @@ public final class Scheduler
             }
         }
         taken.clear();
+        counters.completionsTaken(count);
         return count;
     }
 
@@ -440,10 +473,12 @@ public final class Scheduler
                     break;
                 }
             }
+            counters.taskFailed();
         }
         else if (outcome == TaskSlot.OUTCOME_SKIPPED)
         {
             report.skipped();
+            counters.taskSkipped();
         }
         for (int i = 0, n = slot.producerCount; i < n; i++)
         {
