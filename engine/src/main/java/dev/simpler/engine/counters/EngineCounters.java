@@ -92,6 +92,7 @@ public final class EngineCounters implements AutoCloseable
     private final AtomicCounter childrenReplaced;
     private final AtomicCounter remoteNodesConnected;
 
+    /** Counters over a buffer whose header is filled. */
     private EngineCounters(final SharedMemoryFile file, final AtomicBuffer buffer)
     {
         this.file = file;
@@ -151,21 +152,21 @@ public final class EngineCounters implements AutoCloseable
     }
 
     /**
-     * Counters in this process's memory only, for components built without a Worker (tests, benchmarks of a part).
+     * Counters in this process's memory that nobody reads, for components built without a Worker (tests, the
+     * jcstress states, of which thousands live at once): one set shared by all of them, so their values mean
+     * nothing.
      *
-     * @return counters that nobody else sees.
+     * @return the shared unpublished counters.
      */
-    public static EngineCounters inMemory()
+    public static EngineCounters unpublished()
     {
-        final UnsafeBuffer buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
-            CountersFileDescriptor.FILE_LENGTH, 2 * BitUtil.CACHE_LINE_LENGTH));
-        return new EngineCounters(null, buffer);
+        return Unpublished.COUNTERS;
     }
 
     /**
-     * A counter in this process's memory only, for a component built without a Worker (tests).
+     * A counter in this process's memory that nobody reads, for a component built without a Worker (tests).
      *
-     * @return a counter that nobody else sees.
+     * @return a counter of its own.
      */
     public static AtomicCounter unpublishedCounter()
     {
@@ -287,7 +288,7 @@ public final class EngineCounters implements AutoCloseable
     /**
      * Where the counters are.
      *
-     * @return the path of the counters file, or null for {@link #inMemory()} counters.
+     * @return the path of the counters file, or null for the {@link #unpublished()} counters.
      */
     public java.nio.file.Path path()
     {
@@ -317,6 +318,21 @@ public final class EngineCounters implements AutoCloseable
         if (file != null)
         {
             file.deleteLeavingMapped();
+        }
+    }
+
+    /** Built on first use only: a Worker never needs it. */
+    private static final class Unpublished
+    {
+        static final EngineCounters COUNTERS = create();
+
+        private static EngineCounters create()
+        {
+            final UnsafeBuffer buffer = new UnsafeBuffer(
+                BufferUtil.allocateDirectAligned(CountersFileDescriptor.FILE_LENGTH, 2 * BitUtil.CACHE_LINE_LENGTH));
+            CountersFileDescriptor.fillHeader(buffer, ProcessHandle.current().pid(), System.currentTimeMillis(), 0,
+                CountersFileDescriptor.MODE_THREAD, "unpublished");
+            return new EngineCounters(null, buffer);
         }
     }
 }

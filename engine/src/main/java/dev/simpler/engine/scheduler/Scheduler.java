@@ -48,7 +48,7 @@ public final class Scheduler
     private int unseenTasks;
 
     /**
-     * A scheduler over a slot table and one ready queue per task kind, whose counters nobody else sees.
+     * A scheduler over a slot table and one ready queue per task kind, whose counters nobody reads.
      *
      * @param slots          the slot table.
      * @param subQueue       ready queue of the sub workers.
@@ -56,7 +56,7 @@ public final class Scheduler
      */
     public Scheduler(final SlotTable slots, final ReadyQueue subQueue, final ReadyQueue nextLevelQueue)
     {
-        this(slots, subQueue, nextLevelQueue, EngineCounters.inMemory());
+        this(slots, subQueue, nextLevelQueue, EngineCounters.unpublished());
     }
 
     /**

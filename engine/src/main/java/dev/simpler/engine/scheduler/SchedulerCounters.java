@@ -10,10 +10,11 @@ import dev.simpler.engine.counters.EngineCounters;
 
 /**
  * What the orchestrating thread publishes in its Worker's counters file (SPEC §14, {@link EngineCounters}): tasks
- * submitted, completed, failed and skipped, runs started and finished, and the depth of each ready queue. It keeps
- * each total in a plain field of its own and publishes it with a release store into a counter no other thread
- * writes, so a count costs one store to a line that stays in this thread's cache (the stat tool reads it once a
- * second): no atomic read-modify-write, and nothing on the lines the workers use.
+ * submitted, completed, failed and skipped, runs started and finished, and the depth of each ready queue. Every
+ * counter has this thread as its only writer, so a count is a plain load and a release store
+ * ({@link AtomicCounter#incrementRelease()}) on the counter's own pair of lines, which stays in this thread's cache
+ * (the stat tool reads it once a second): no atomic read-modify-write, and nothing on the lines the workers use.
+ * The per-task count touches no field of this object, so that where the JVM puts it cannot matter.
  *
  * <p>When each is published:
  * <ul>
@@ -42,12 +43,9 @@ public final class SchedulerCounters
     private final AtomicCounter runsStarted;
     private final AtomicCounter runsFinished;
     private final AtomicCounter[] readyQueueDepths;
-    private long submittedTotal;
     private long takenTotal;
     private long failedTotal;
     private long skippedTotal;
-    private long runsStartedTotal;
-    private long runsFinishedTotal;
     private int takenSinceClock;
     private long lastSampleNs;
     private boolean lastSampleFoundWork;
@@ -77,7 +75,7 @@ public final class SchedulerCounters
     public void taskSubmitted()
     {
         assert role.isHeld() : role.violation();
-        submitted.setRelease(++submittedTotal);
+        submitted.incrementRelease();
     }
 
     /**
@@ -124,7 +122,7 @@ public final class SchedulerCounters
     void runStarted()
     {
         assert role.isHeld() : role.violation();
-        runsStarted.setRelease(++runsStartedTotal);
+        runsStarted.incrementRelease();
     }
 
     void runFinished()
@@ -135,7 +133,7 @@ public final class SchedulerCounters
             // Otherwise a depth sampled mid-run would stay on display while the Worker sits idle.
             sampleReadyQueues(System.nanoTime());
         }
-        runsFinished.setRelease(++runsFinishedTotal);
+        runsFinished.incrementRelease();
     }
 
     private void sampleReadyQueues(final long nowNs)
