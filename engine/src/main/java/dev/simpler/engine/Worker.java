@@ -10,6 +10,7 @@ import static dev.simpler.engine.config.Configuration.MAX_RUNS_IN_FLIGHT;
 import static dev.simpler.engine.config.Configuration.THREAD_STOP_TIMEOUT_MS;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,7 @@ import dev.simpler.engine.agent.AgentFaultHook;
 import dev.simpler.engine.agent.Agents;
 import dev.simpler.engine.agent.EngineErrors;
 import dev.simpler.engine.config.EngineContext;
+import dev.simpler.engine.counters.EngineCounters;
 import dev.simpler.engine.idle.Waiter;
 import dev.simpler.engine.memory.HeapRing;
 import dev.simpler.engine.orchestrator.GraphBuilder;
@@ -92,6 +94,7 @@ public final class Worker implements IWorker, AutoCloseable
     private final SharedRegions sharedRegions = new SharedRegions();
     private ProcessPool processPool;
     private GraphBuilder graph;
+    private EngineCounters counters;
 
     private Worker(final Builder config, final String id)
     {
@@ -597,20 +600,22 @@ public final class Worker implements IWorker, AutoCloseable
     private void start()
     {
         SharedMemoryFile.sweepStale();
+        counters = EngineCounters.create(id, config.level, config.mode == WorkerMode.PROCESS);
         final HeapRing[] rings = new HeapRing[GraphBuilder.HEAP_RING_COUNT];
         for (int i = 0; i < rings.length; i++)
         {
             final SharedMemoryFile file = SharedMemoryFile.create("heap" + i, config.heapRingSize);
             heapFiles.add(file);
             sharedRegions.add(file);
-            rings[i] = new HeapRing(i, file.address(), config.heapRingSize);
+            rings[i] = new HeapRing(i, file.address(), config.heapRingSize, counters.heapRingBytesInUse(i));
         }
 
         final EngineContext context = context();
         final SlotTable slots = new SlotTable();
         final ReadyQueue subQueue = new ReadyQueue(slots, config.readyQueueCapacity);
         final ReadyQueue nextQueue = new ReadyQueue(slots, config.readyQueueCapacity);
-        final Scheduler scheduler = new Scheduler(slots, subQueue, nextQueue, new RunLedger(config.maxRunsInFlight));
+        final Scheduler scheduler =
+            new Scheduler(slots, subQueue, nextQueue, new RunLedger(config.maxRunsInFlight), counters);
         final TaskValidator validator;
         if (config.mode == WorkerMode.PROCESS)
         {
@@ -656,7 +661,7 @@ public final class Worker implements IWorker, AutoCloseable
         return new EngineContext(id, config.level, config.mode, config.subWorkers, config.nextLevel.size(),
             config.heapRingSize, config.allocTimeout.toNanos(), config.waitStrategy, config.readyQueueCapacity,
             config.childJvmOptions, config.childStartTimeout.toNanos(), config.pinCpus, config.mailboxSize, errors,
-            config.faultHook);
+            config.faultHook, counters);
     }
 
     private void buildWorkerAgents(
@@ -766,6 +771,46 @@ public final class Worker implements IWorker, AutoCloseable
             CloseHelper.quietClose(heapFiles.get(i));
         }
         heapFiles.clear();
+        closeCounters();
+    }
+
+    /**
+     * Remove the counters file; last, as the children and the run count until they stop. A run that did not leave
+     * (stuck in user code past the wait in close(), or close() called from inside it) may still count, so its
+     * counters stay mapped, out of the file system, rather than be unmapped under it.
+     */
+    private void closeCounters()
+    {
+        if (counters != null)
+        {
+            if (submitter.get() == null && (graph == null || !graph.isDriven()))
+            {
+                CloseHelper.quietClose(counters);
+            }
+            else
+            {
+                try
+                {
+                    counters.closeLeavingMapped();
+                }
+                catch (final RuntimeException ex)
+                {
+                    // The shutdown hook deletes it at exit, the next engine start after a crash.
+                    System.err.println("simpler: Worker " + id + ": " + ex.getMessage());
+                }
+            }
+            counters = null;
+        }
+    }
+
+    /**
+     * Where this Worker publishes its counters (SPEC §14), for tests.
+     *
+     * @return the counters file, or null before init() and after close().
+     */
+    synchronized Path countersFile()
+    {
+        return counters == null ? null : counters.path();
     }
 
     private void awaitRunExit()

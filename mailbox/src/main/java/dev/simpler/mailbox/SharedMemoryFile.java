@@ -349,6 +349,31 @@ public final class SharedMemoryFile implements AutoCloseable
     }
 
     /**
+     * Delete the file, if this process created it, and leave its memory mapped: for memory that a thread which cannot
+     * be stopped may still write, where unmapping would crash the JVM. The mapping goes when its buffer is no longer
+     * reachable (the JDK unmaps it then), or at {@link #close()}. Does nothing once closed.
+     *
+     * @throws UncheckedIOException if a created file cannot be deleted; the shutdown hook tries again at exit.
+     */
+    public void deleteLeavingMapped()
+    {
+        if (!deleteOnClose || closed.get())
+        {
+            return;
+        }
+
+        try
+        {
+            Files.deleteIfExists(path);
+            LIVE_FILES.remove(path);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("failed to delete shared memory file: path=" + path, ex);
+        }
+    }
+
+    /**
      * Describe the file for diagnostics.
      *
      * @return path, length, address and whether it is closed.

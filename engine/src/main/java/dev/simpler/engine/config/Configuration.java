@@ -201,6 +201,21 @@ public final class Configuration
      */
     public static final long RUN_FINISHER_QUIET_PARK_NS = 100_000_000L;
 
+    // ------------------------------------------------------------------------------------------ counters
+
+    /**
+     * Shortest time between two samples of the ready-queue depths for the counters file (SPEC §14): a sample reads
+     * lines the workers write, so the orchestrating thread takes one at most this often, and {@code simpler-stat},
+     * which prints once a second, never shows one older than this while the engine waits or takes completions.
+     */
+    public static final long COUNTERS_SAMPLE_INTERVAL_NS = 10_000_000L;
+
+    /**
+     * Completions the orchestrating thread takes between two looks at the clock for a ready-queue sample, when it
+     * does not wait: one clock read per this many tasks instead of one per hand-back.
+     */
+    public static final int COUNTERS_SAMPLE_COMPLETIONS = 1024;
+
     // ------------------------------------------------------------------------------------------ shutdown
 
     /** How long {@code close()} waits for runs in flight to finish before it fails them. */

@@ -6,6 +6,7 @@ import dev.simpler.engine.WaitStrategy;
 import dev.simpler.engine.WorkerMode;
 import dev.simpler.engine.agent.AgentFaultHook;
 import dev.simpler.engine.agent.EngineErrors;
+import dev.simpler.engine.counters.EngineCounters;
 
 /**
  * What one Worker's components are built from: the settings of its {@code Worker.Builder}, resolved, and the
@@ -29,6 +30,7 @@ import dev.simpler.engine.agent.EngineErrors;
  * @param mailboxSize         bytes of each PROCESS-mode child's mailbox (SPEC §7).
  * @param errors              the error handler of the Worker's agents.
  * @param faultHook           a test hook that can make agents fail, or null.
+ * @param counters            the Worker's live counters (SPEC §14).
  */
 public record EngineContext(
     String workerId,
@@ -45,7 +47,8 @@ public record EngineContext(
     int[] pinCpus,
     int mailboxSize,
     EngineErrors errors,
-    AgentFaultHook faultHook)
+    AgentFaultHook faultHook,
+    EngineCounters counters)
 {
     /**
      * Whether the engine's threads busy-spin.

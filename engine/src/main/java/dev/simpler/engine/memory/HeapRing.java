@@ -1,9 +1,16 @@
 package dev.simpler.engine.memory;
 
+import org.agrona.concurrent.status.AtomicCounter;
+
+import dev.simpler.engine.counters.EngineCounters;
+
 /**
  * A bump allocator over one shared mapping with FIFO reclamation (SPEC §4). Slabs are carved at the head and
  * returned in allocation order: freeing a slab that is not the oldest live one only marks it, and the tail
  * advances over every freed slab at the front when the oldest one is freed.
+ *
+ * <p>It publishes the bytes in use (not free for allocation, {@code size - freeBytes()}) in a counter of the
+ * Worker's counters file whenever a slab is carved or freed (SPEC §14).
  *
  * <p>Single writer: only the thread that owns the task graph (the one in {@code Worker.run}) calls it.
  */
@@ -15,6 +22,7 @@ public final class HeapRing
     private final int index;
     private final long baseAddress;
     private final long size;
+    private final AtomicCounter bytesInUse;
 
     private long head;
     private long tail;
@@ -28,13 +36,26 @@ public final class HeapRing
     private Object[] slabOwner = new Object[64];
 
     /**
-     * A ring over {@code [baseAddress, baseAddress + size)}.
+     * A ring over {@code [baseAddress, baseAddress + size)} whose bytes in use nobody else sees.
      *
      * @param index       ring number, 0..3, for messages.
      * @param baseAddress first byte, aligned to {@link #ALIGNMENT}.
      * @param size        bytes, a multiple of {@link #ALIGNMENT}.
      */
     public HeapRing(final int index, final long baseAddress, final long size)
+    {
+        this(index, baseAddress, size, EngineCounters.unpublishedCounter());
+    }
+
+    /**
+     * A ring over {@code [baseAddress, baseAddress + size)}.
+     *
+     * @param index       ring number, 0..3, for messages.
+     * @param baseAddress first byte, aligned to {@link #ALIGNMENT}.
+     * @param size        bytes, a multiple of {@link #ALIGNMENT}.
+     * @param bytesInUse  where the ring publishes its bytes in use; this ring is its only writer.
+     */
+    public HeapRing(final int index, final long baseAddress, final long size, final AtomicCounter bytesInUse)
     {
         if ((baseAddress & (ALIGNMENT - 1)) != 0 || (size & (ALIGNMENT - 1)) != 0 || size <= 0)
         {
@@ -44,6 +65,7 @@ public final class HeapRing
         this.index = index;
         this.baseAddress = baseAddress;
         this.size = size;
+        this.bytesInUse = bytesInUse;
     }
 
     /**
@@ -160,7 +182,9 @@ public final class HeapRing
             return -1;
         }
         head = start + bytes;
-        return record(start, bytes);
+        final long slabId = record(start, bytes);
+        bytesInUse.setRelease(size - freeBytes());
+        return slabId;
     }
 
     /**
@@ -201,6 +225,7 @@ public final class HeapRing
         {
             tail = slabStart[position(oldestSlabId)];
         }
+        bytesInUse.setRelease(size - freeBytes());
     }
 
     /**

@@ -35,6 +35,7 @@ import dev.simpler.engine.scheduler.RetireListener;
 import dev.simpler.engine.scheduler.RunLedger;
 import dev.simpler.engine.scheduler.RunListener;
 import dev.simpler.engine.scheduler.Scheduler;
+import dev.simpler.engine.scheduler.SchedulerCounters;
 import dev.simpler.engine.scheduler.StoredArgs;
 import dev.simpler.engine.scheduler.TaskSlot;
 
@@ -83,6 +84,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private static final int COMPLETION_CHECK_MASK = COMPLETION_GROUP - 1;
 
     private final Scheduler scheduler;
+    private final SchedulerCounters counters;
     private final HeapRing[] heapRings;
     private final long allocTimeoutNs;
     private final int[] poolSizes;
@@ -141,6 +143,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
             throw new IllegalArgumentException("expected " + HEAP_RING_COUNT + " heap rings: " + heapRings.length);
         }
         this.scheduler = scheduler;
+        this.counters = scheduler.counters();
         this.heapRings = heapRings.clone();
         long low = Long.MAX_VALUE;
         long high = Long.MIN_VALUE;
@@ -212,6 +215,16 @@ public final class GraphBuilder implements Orchestrator, RetireListener
                 finisherWaiter.wake();
             }
         }
+    }
+
+    /**
+     * Whether any thread holds the driving role now.
+     *
+     * @return true while a thread submits, joins or finishes runs.
+     */
+    public boolean isDriven()
+    {
+        return driving != FREE;
     }
 
     /**
@@ -675,6 +688,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         {
             scheduler.seal(slot);
         }
+        counters.taskSubmitted();
         assist.assist();
         return slot.submitResult();
     }
@@ -866,6 +880,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
             waitingSince = now;
         }
         final long waited = now - waitingSince;
+        counters.waiting(now);
         if (!wantingCompletions && waited >= WANT_COMPLETIONS_AFTER_NS)
         {
             // Nothing came back for a while: the workers may be holding completions in groups that fill slowly

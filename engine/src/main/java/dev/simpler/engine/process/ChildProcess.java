@@ -10,12 +10,15 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import org.agrona.concurrent.status.AtomicCounter;
+
 import com.lmax.disruptor.Sequence;
 
 import dev.simpler.engine.CallConfig;
 import dev.simpler.engine.SubCallable;
 import dev.simpler.engine.Tensor;
 import dev.simpler.engine.WorkerFactory;
+import dev.simpler.engine.counters.EngineCounters;
 import dev.simpler.engine.scheduler.ReadyQueue;
 import dev.simpler.engine.scheduler.Scheduler;
 import dev.simpler.engine.scheduler.StoredArgs;
@@ -34,6 +37,10 @@ import dev.simpler.mailbox.SharedMemoryFile;
  * the child up to date (new callables, new shared files), run the task, take the result. A child that dies or
  * breaks the protocol fails its task and is replaced; one that cannot be replaced is marked dead and fails
  * the tasks it takes.
+ *
+ * <p>The children of a Worker share two counters of its counters file (SPEC §14): children alive (a child counts
+ * from its ready report until its death is noticed, or until it is shut down) and children replaced (replacements
+ * started). The children are stepped by one role, so the counters have one writer too.
  *
  * <p>Single writer: the holder of the {@link ProcessDriver}'s driving lock (its thread, or the orchestrating thread
  * assisting it; asserted), after {@link #start} and {@link #awaitReady} on the initialising thread.
@@ -70,6 +77,8 @@ final class ChildProcess
     /** Whether the calling thread holds the driver's driving lock; set by the driver (asserted). */
     private BooleanSupplier drivingLock = () -> true;
     private final int[] shape = new int[Tensor.MAX_DIMS];
+    private final AtomicCounter childrenAlive;
+    private final AtomicCounter childrenReplaced;
 
     private int state = STARTING;
     private Process process;
@@ -94,6 +103,8 @@ final class ChildProcess
     private long lastFinish = Long.MIN_VALUE;
     /** Whether this idle child may claim waiting work: set by the driver before each step. */
     private boolean mayClaim = true;
+    /** Whether this child is counted in the children alive. */
+    private boolean countedAlive;
 
     ChildProcess(
         final String name,
@@ -105,7 +116,8 @@ final class ChildProcess
         final ChildLauncher launcher,
         final boolean busySpin,
         final long startTimeoutNs,
-        final int mailboxLength)
+        final int mailboxLength,
+        final EngineCounters counters)
     {
         this.name = name;
         this.queue = queue;
@@ -116,6 +128,8 @@ final class ChildProcess
         this.launcher = launcher;
         this.busySpin = busySpin;
         this.startTimeoutNs = startTimeoutNs;
+        this.childrenAlive = counters.childrenAlive();
+        this.childrenReplaced = counters.childrenReplaced();
         this.mailboxFile = SharedMemoryFile.create("mailbox", mailboxLength);
         this.mailbox = new ParentMailbox(mailboxFile.buffer(), name, mailboxLength);
         this.doorbell = busySpin ? null : Doorbell.create();
@@ -382,6 +396,7 @@ final class ChildProcess
                 Thread.currentThread().interrupt();
             }
         }
+        countAlive(false);
         closeFile(specFile);
         specFile = null;
         closeFile(updateFile);
@@ -410,6 +425,7 @@ final class ChildProcess
                 Thread.currentThread().interrupt();
             }
         }
+        countAlive(false);
         closeFile(specFile);
         specFile = null;
         closeFile(updateFile);
@@ -465,6 +481,7 @@ final class ChildProcess
         {
             wasReady = true;
             killedStarts = 0;
+            countAlive(true);
             closeFile(specFile);
             specFile = null;
             state = resumeState;
@@ -728,9 +745,11 @@ final class ChildProcess
 
     private void replace(final String reason)
     {
+        countAlive(false);
         try
         {
             launch();
+            childrenReplaced.incrementRelease();
         }
         catch (final RuntimeException ex)
         {
@@ -763,6 +782,27 @@ final class ChildProcess
     {
         deathReason = reason;
         state = DEAD;
+        countAlive(false);
+    }
+
+    /**
+     * Count this child in or out of the children alive, once each way: a plain read and a release store suffice,
+     * as every child of the Worker is stepped by the same role.
+     */
+    private void countAlive(final boolean alive)
+    {
+        if (alive != countedAlive)
+        {
+            countedAlive = alive;
+            if (alive)
+            {
+                childrenAlive.incrementRelease();
+            }
+            else
+            {
+                childrenAlive.decrementRelease();
+            }
+        }
     }
 
     private void awaitExit()

@@ -69,12 +69,13 @@ public final class ProcessPool implements AutoCloseable
             for (int i = 0; i < context.subWorkers(); i++)
             {
                 subChildren.add(new ChildProcess("sub worker " + i, subQueue, scheduler, callables, null, regions,
-                    launcher, busySpin, timeoutNs, context.mailboxSize()));
+                    launcher, busySpin, timeoutNs, context.mailboxSize(), context.counters()));
             }
             for (int i = 0; i < factories.size(); i++)
             {
                 nextChildren.add(new ChildProcess("next-level worker " + i, nextQueue, scheduler, callables,
-                    factories.get(i), regions, launcher, busySpin, timeoutNs, context.mailboxSize()));
+                    factories.get(i), regions, launcher, busySpin, timeoutNs, context.mailboxSize(),
+                    context.counters()));
             }
         }
         catch (final RuntimeException ex)

@@ -124,6 +124,18 @@ public final class ReadyQueue
     }
 
     /**
+     * Entries claimed by producers and not yet claimed by a worker: a gauge for the counters file, read from any
+     * thread (two volatile reads of lines the producers and consumers write, so not on a hot path). A group of N
+     * counts N; tasks waiting in the overflow stack are not counted.
+     *
+     * @return the depth, 0 or more.
+     */
+    public long depth()
+    {
+        return Math.max(0, ring.getCursor() - workSequence.get());
+    }
+
+    /**
      * Whether a claimed entry has been published.
      *
      * @param sequence the claimed sequence.

@@ -23,6 +23,7 @@ public final class RunLedger
     private int oldest = 1;
     private int next = 1;
     private int current;
+    private SchedulerCounters counters;
     private volatile int inFlight;
 
     /**
@@ -49,6 +50,16 @@ public final class RunLedger
             reports[i] = new RunReport();
             finished[i] = true;
         }
+    }
+
+    /**
+     * Where runs begun and finished are counted (SPEC §14); set once by the scheduler that owns the ledger.
+     *
+     * @param schedulerCounters the scheduler's counters.
+     */
+    void counters(final SchedulerCounters schedulerCounters)
+    {
+        counters = schedulerCounters;
     }
 
     /**
@@ -114,6 +125,10 @@ public final class RunLedger
         listeners[at] = listener;
         current = run;
         inFlight = inFlight + 1;
+        if (counters != null)
+        {
+            counters.runStarted();
+        }
         return run;
     }
 
@@ -180,6 +195,10 @@ public final class RunLedger
                 final RunListener listener = listeners[at];
                 listeners[at] = null;
                 inFlight = inFlight - 1;
+                if (counters != null)
+                {
+                    counters.runFinished();
+                }
                 if (listener != null)
                 {
                     listener.runAbandoned(run, error);
@@ -218,6 +237,10 @@ public final class RunLedger
         final int at = run & mask;
         finished[at] = true;
         inFlight = inFlight - 1;
+        if (counters != null)
+        {
+            counters.runFinished();
+        }
         while (oldest < next && finished[oldest & mask])
         {
             oldest++;

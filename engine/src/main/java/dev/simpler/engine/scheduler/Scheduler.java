@@ -3,6 +3,7 @@ package dev.simpler.engine.scheduler;
 import org.agrona.collections.IntArrayList;
 
 import dev.simpler.engine.agent.ThreadRole;
+import dev.simpler.engine.counters.EngineCounters;
 import dev.simpler.engine.idle.Waiter;
 
 /**
@@ -41,12 +42,13 @@ public final class Scheduler
     private final IntArrayList skipScratch = new IntArrayList();
     private final IntArrayList takenScratch = new IntArrayList();
     private final StagedSubmits.Batch orchestratorBatch = new StagedSubmits.Batch();
+    private final SchedulerCounters counters;
     private RetireListener retireListener = slot -> { };
     private int liveSlots;
     private int unseenTasks;
 
     /**
-     * A scheduler over a slot table and one ready queue per task kind.
+     * A scheduler over a slot table and one ready queue per task kind, whose counters nobody reads.
      *
      * @param slots          the slot table.
      * @param subQueue       ready queue of the sub workers.
@@ -56,6 +58,25 @@ public final class Scheduler
     public Scheduler(
         final SlotTable slots, final ReadyQueue subQueue, final ReadyQueue nextLevelQueue, final RunLedger runs)
     {
+        this(slots, subQueue, nextLevelQueue, runs, EngineCounters.unpublished());
+    }
+
+    /**
+     * A scheduler over a slot table and one ready queue per task kind.
+     *
+     * @param slots          the slot table.
+     * @param subQueue       ready queue of the sub workers.
+     * @param nextLevelQueue ready queue of the next-level workers.
+     * @param runs           the runs in flight, whose tasks are counted here.
+     * @param engineCounters the Worker's counters, where the driving thread publishes its own.
+     */
+    public Scheduler(
+        final SlotTable slots,
+        final ReadyQueue subQueue,
+        final ReadyQueue nextLevelQueue,
+        final RunLedger runs,
+        final EngineCounters engineCounters)
+    {
         this.slots = slots;
         this.runs = runs;
         this.readyQueues = new ReadyQueue[] {subQueue, nextLevelQueue};
@@ -63,6 +84,18 @@ public final class Scheduler
         this.completer = new Completer(slots, readyQueues, completions);
         this.publisher = new BatchPublisher(slots, readyQueues, completer, stagedSubmits);
         this.scopes = new ScopeHolds(slots);
+        this.counters = new SchedulerCounters(engineCounters, readyQueues, role);
+        runs.counters(counters);
+    }
+
+    /**
+     * The counters the orchestrating thread publishes; the orchestrator counts submits and waits through them.
+     *
+     * @return the counters.
+     */
+    public SchedulerCounters counters()
+    {
+        return counters;
     }
 
     /**
@@ -429,6 +462,7 @@ public final class Scheduler
             }
         }
         taken.clear();
+        counters.completionsTaken(count);
         return count;
     }
 
@@ -458,10 +492,12 @@ public final class Scheduler
                     break;
                 }
             }
+            counters.taskFailed();
         }
         else if (outcome == TaskSlot.OUTCOME_SKIPPED)
         {
             runs.skipped(run);
+            counters.taskSkipped();
         }
         for (int i = 0, n = slot.producerCount; i < n; i++)
         {
