@@ -10,6 +10,7 @@ module dev.simpler.engine
     requires com.lmax.disruptor;
     requires affinity;
     requires jdk.unsupported;
+    requires jdk.jfr;
 
     exports dev.simpler.engine;
 }

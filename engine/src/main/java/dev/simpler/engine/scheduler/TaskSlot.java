@@ -499,6 +499,26 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     }
 
     /**
+     * Which claim of the slot table this task is: a number unique among all the table's tasks, for traces.
+     *
+     * @return the claim number, counted from 1.
+     */
+    public long claimNumber()
+    {
+        return claim;
+    }
+
+    /**
+     * The run in flight the task belongs to.
+     *
+     * @return the run's number in the {@link RunLedger}.
+     */
+    public int runNumber()
+    {
+        return run;
+    }
+
+    /**
      * Which use of the slot this is (counted up by every claim); with the slot number it names one task.
      *
      * @return the use.
