@@ -400,6 +400,11 @@ public final class Worker implements IWorker, AutoCloseable
             throw new IllegalStateException("stopTrace on Worker " + id + " without startTrace: no trace is being "
                 + "recorded");
         }
+        if (submitter.get() == Thread.currentThread())
+        {
+            throw new IllegalStateException("stopTrace inside an orchestration function of Worker " + id + ": it "
+                + "waits for the runs in flight, this one among them; call it after run or submit returned");
+        }
         checkWritable(chromeTraceJson);
         final Tracer.Recorded recorded;
         if (state == STATE_READY)
