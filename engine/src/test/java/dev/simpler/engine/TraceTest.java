@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterEach;
@@ -59,6 +61,9 @@ class TraceTest
         args.tensor(0).buffer().putLongVolatile(at, ProcessHandle.current().pid());
         args.tensor(0).buffer().putLongVolatile(at + Long.BYTES, ThreadIds.current());
     };
+
+    /** Latches that tasks of the THREAD-mode tests wait for, by the scalar they are given. */
+    private static final Map<Long, CountDownLatch> GATES = new ConcurrentHashMap<>();
 
     @TempDir
     Path dir;
@@ -280,6 +285,54 @@ class TraceTest
             final JsonNode trace = JSON.readTree(dir.resolve("inflight.json").toFile());
             assertEquals(2 * DIAMOND_TASKS, events(trace, "X", "task").size());
             assertEquals(2, events(trace, "e", "run").size());
+        }
+    }
+
+    @Test
+    void aTraceStartedWhileARunIsInFlightShowsWhatItsTasksDidAfterwards() throws IOException, InterruptedException
+    {
+        try (Worker worker = TestWorkers.start(TestWorkers.builder(WorkerMode.THREAD).subWorkers(2)))
+        {
+            final Diamond diamond = new Diamond(worker);
+            // A traced run first: its slots keep what was copied for that trace, which the next one must not use.
+            worker.startTrace();
+            worker.run(diamond, 0);
+            worker.stopTrace(dir.resolve("first.json"));
+
+            final CountDownLatch release = new CountDownLatch(1);
+            final int gate = worker.register((args) -> TestWorkers.await(GATES.get(args.scalar(0))));
+            GATES.put(7L, release);
+            final RunHandle handle = worker.submit((orch, unused) ->
+            {
+                orch.submitSub(gate, new TaskArgs().outputExisting(diamond.data).addScalar(7));
+                diamond.orchestrate(orch, 1);
+            }, null);
+            worker.startTrace();
+            release.countDown();
+            worker.stopTrace(dir.resolve("second.json"));
+            handle.join();
+
+            final JsonNode trace = JSON.readTree(dir.resolve("second.json").toFile());
+            final List<JsonNode> tasks = events(trace, "X", "task");
+            // The gate was running already when the trace started: the diamond behind it ran while tracing.
+            assertEquals(DIAMOND_TASKS, tasks.size(), "every task that started while tracing: " + tasks);
+            assertEquals(Set.of(2), tasks.stream().map((e) -> e.get("args").get("run").asInt())
+                .collect(Collectors.toSet()), "all of the second run");
+            assertEquals(DIAMOND_TASKS, tasks.stream().map(TraceTest::claim).distinct().count());
+            final Set<Long> earlier = events(JSON.readTree(dir.resolve("first.json").toFile()), "X", "task")
+                .stream().map(TraceTest::claim).collect(Collectors.toSet());
+            assertTrue(tasks.stream().map(TraceTest::claim).noneMatch(earlier::contains),
+                "no claim of the earlier trace's tasks: " + earlier);
+            assertEquals(List.of(), events(trace, "i", "submit"), "submitted before the trace started");
+            assertEquals(1, events(trace, "e", "run").size(), "the run's end");
+            final List<JsonNode> begins = events(trace, "b", "run");
+            assertEquals(1, begins.size());
+            assertEquals(0.0, begins.get(0).get("ts").asDouble(), "a run that began before the trace is drawn from "
+                + "the trace's start");
+        }
+        finally
+        {
+            GATES.clear();
         }
     }
 

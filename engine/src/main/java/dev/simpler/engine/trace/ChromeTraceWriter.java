@@ -134,7 +134,10 @@ final class ChromeTraceWriter
             for (int i = 0, n = buffer.size(); i < n; i++)
             {
                 final int at = buffer.recordAt(i);
-                originNs = Math.min(originNs, r[at + TIME]);
+                if (type(r[at + HEADER]) != TraceDescriptor.DEPENDENCY)
+                {
+                    originNs = Math.min(originNs, r[at + TIME]);
+                }
                 collect(buffer, r, at, tasks, runs, childLanes);
             }
         }

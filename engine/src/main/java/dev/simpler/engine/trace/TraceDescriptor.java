@@ -7,7 +7,7 @@ package dev.simpler.engine.trace;
  *  index | SUBMIT           | READY        | DEPENDENCY      | TASK                      | RUN_BEGIN | RUN_END
  *  ------+------------------+--------------+-----------------+---------------------------+-----------+-----------
  *    0   | type, kind       | type         | type            | type, kind, flags, member | type      | type, flags
- *    1   | time             | time         | time            | start                     | time      | time
+ *    1   | time             | time         | 0               | start                     | time      | time
  *    2   | -                | -            | -               | end                       | -         | -
  *    3   | claim            | claim        | consumer claim  | claim                     | -         | -
  *    4   | slot, run        | slot, run    | -               | slot, run                 | run       | run

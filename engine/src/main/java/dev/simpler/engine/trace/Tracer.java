@@ -41,6 +41,8 @@ public final class Tracer
     private final List<String> workers = new CopyOnWriteArrayList<>();
     /** Whether anything records: the one field the hot paths test. */
     private volatile boolean on;
+    /** Counted up whenever recording starts: tells a task submitted while recording from one submitted before. */
+    private volatile int epoch;
     private volatile TraceSession session;
     private volatile boolean jfrTasks;
     private volatile boolean jfrRuns;
@@ -186,6 +188,7 @@ public final class Tracer
      */
     public void submitted(final TaskSlot slot)
     {
+        slot.copyForTrace(epoch);
         final TraceSession recording = session;
         if (recording != null)
         {
@@ -210,7 +213,8 @@ public final class Tracer
         final TraceSession recording = session;
         if (recording != null)
         {
-            recording.buffer().dependency(System.nanoTime(), producer.claimNumber(), consumer.claimNumber());
+            // No time of its own: a flow is drawn between the tasks' runs, so the clock is not read per edge.
+            recording.buffer().dependency(0, producer.claimNumber(), consumer.claimNumber());
         }
     }
 
@@ -224,7 +228,8 @@ public final class Tracer
         final TraceSession recording = session;
         if (recording != null)
         {
-            recording.buffer().ready(System.nanoTime(), slot.claimNumber(), slot.index(), slot.runNumber());
+            final int now = epoch;
+            recording.buffer().ready(System.nanoTime(), slot.claimForTrace(now), slot.index(), slot.runForTrace(now));
         }
     }
 
@@ -262,8 +267,10 @@ public final class Tracer
         final TraceSession recording = session;
         if (recording != null)
         {
-            recording.buffer().task(startNs, endNs, slot.claimNumber(), slot.index(), slot.runNumber(), slot.kind(),
-                slot.callable(), member, slot.groupSize(), failed ? TraceDescriptor.FLAG_FAILED : 0, worker, 0, 0);
+            final int now = epoch;
+            recording.buffer().task(startNs, endNs, slot.claimForTrace(now), slot.index(), slot.runForTrace(now),
+                slot.kind(), slot.callable(), member, slot.groupSize(), failed ? TraceDescriptor.FLAG_FAILED : 0,
+                worker, 0, 0);
         }
         if (event != null)
         {
@@ -296,8 +303,9 @@ public final class Tracer
         {
             final int flags = (failed ? TraceDescriptor.FLAG_FAILED : 0)
                 | (childClock ? 0 : TraceDescriptor.FLAG_ENGINE_CLOCK);
-            recording.buffer().task(startNs, endNs, slot.claimNumber(), slot.index(), slot.runNumber(), slot.kind(),
-                slot.callable(), member, slot.groupSize(), flags, worker, childPid, childThread);
+            final int now = epoch;
+            recording.buffer().task(startNs, endNs, slot.claimForTrace(now), slot.index(), slot.runForTrace(now),
+                slot.kind(), slot.callable(), member, slot.groupSize(), flags, worker, childPid, childThread);
         }
         if (event != null)
         {
@@ -380,6 +388,11 @@ public final class Tracer
         final boolean now = session != null || jfrTasks || jfrRuns;
         if (on != now)
         {
+            if (now)
+            {
+                // Before the switch: a task submitted from now on has its copy for this epoch (slot.copyForTrace).
+                epoch = epoch + 1;
+            }
             on = now;
         }
     }
@@ -391,10 +404,11 @@ public final class Tracer
         event.end();
         if (event.shouldCommit())
         {
+            final int now = epoch;
             event.engine = engineId;
             event.slot = slot.index();
-            event.run = slot.runNumber();
-            event.claim = slot.claimNumber();
+            event.run = slot.runForTrace(now);
+            event.claim = slot.claimForTrace(now);
             event.callable = slot.callable();
             event.kind = ChromeTraceWriter.kindName(slot.kind());
             event.member = member;
