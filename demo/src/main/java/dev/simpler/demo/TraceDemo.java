@@ -14,7 +14,7 @@ import dev.simpler.engine.Worker;
 import dev.simpler.engine.WorkerMode;
 
 /**
- * Records a trace (SPEC §14) of the demo's diamond pipeline — fill → {@value #BRANCHES} × scale → gather, over
+ * Records a trace (SPEC §14) of the demo's diamond pipeline — fill → 3 × scale → gather, over
  * heap-ring tensors — for a few runs, two of them in flight at once, and writes it with {@code Worker.stopTrace}:
  * Chrome trace-event JSON and the HTML page beside it. {@code docs/trace-screenshot.sh} renders the pages.
  *
