@@ -9,6 +9,7 @@ module dev.simpler.engine
     requires transitive org.agrona;
     requires com.lmax.disruptor;
     requires jdk.unsupported;
+    requires jdk.jfr;
     // Chronicle's thread affinity (net.openhft:affinity) is not required here: its jar has no module name, and
     // CpuAffinity makes the engine read its module when pinning is first used.
 

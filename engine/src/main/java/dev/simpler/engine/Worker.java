@@ -9,7 +9,10 @@ import static dev.simpler.engine.config.Configuration.DEFAULT_READY_QUEUE_CAPACI
 import static dev.simpler.engine.config.Configuration.MAX_RUNS_IN_FLIGHT;
 import static dev.simpler.engine.config.Configuration.THREAD_STOP_TIMEOUT_MS;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +49,8 @@ import dev.simpler.engine.scheduler.RunReport;
 import dev.simpler.engine.scheduler.Scheduler;
 import dev.simpler.engine.scheduler.SlotTable;
 import dev.simpler.engine.scheduler.TaskSlot;
+import dev.simpler.engine.trace.TraceSummary;
+import dev.simpler.engine.trace.Tracer;
 import dev.simpler.engine.worker.SubCallableRegistry;
 import dev.simpler.engine.worker.TaskExecutor;
 import dev.simpler.engine.worker.WorkerAgent;
@@ -70,6 +75,8 @@ public final class Worker implements IWorker, AutoCloseable
     private static final int STATE_CLOSED = 2;
 
     private static final long CLOSE_POLL_NS = 100_000L;
+    /** How long stopTrace drives at a time while it waits for the runs in flight. */
+    private static final long TRACE_DRIVE_NS = 100_000_000L;
 
     private final Builder config;
     private final SubCallableRegistry subCallables = new SubCallableRegistry();
@@ -83,6 +90,7 @@ public final class Worker implements IWorker, AutoCloseable
     /** Finished runs whose futures are to be completed outside the driving role. */
     private final ConcurrentLinkedQueue<SubmittedRun> futuresToComplete = new ConcurrentLinkedQueue<>();
     private final String id;
+    private final Tracer tracer;
     private volatile int state = STATE_NEW;
 
     private final List<SharedMemoryFile> heapFiles = new ArrayList<>();
@@ -101,6 +109,7 @@ public final class Worker implements IWorker, AutoCloseable
         this.config = config;
         this.id = id;
         this.errors = new EngineErrors(id);
+        this.tracer = new Tracer(id);
     }
 
     /**
@@ -335,6 +344,107 @@ public final class Worker implements IWorker, AutoCloseable
     }
 
     /**
+     * Start recording a trace of this Worker's tasks (SPEC §14), keeping {@value Tracer#DEFAULT_EVENTS_PER_THREAD}
+     * events per recording thread: {@code startTrace(Tracer.DEFAULT_EVENTS_PER_THREAD)}.
+     *
+     * @throws IllegalStateException when a trace is being recorded already, or after {@link #close()}.
+     */
+    public void startTrace()
+    {
+        startTrace(Tracer.DEFAULT_EVENTS_PER_THREAD);
+    }
+
+    /**
+     * Start recording a trace of this Worker's tasks (SPEC §14) until {@link #stopTrace}: every task's submit, the
+     * moment it became ready and its run (on the worker thread, or in the child process, that ran it), every
+     * producer → consumer edge, and every run. Each thread that records keeps its events in a ring allocated now;
+     * when a ring is full its oldest events are dropped, and {@link #stopTrace} says how many.
+     *
+     * <p>It may be called between runs or while runs are in flight; tasks submitted before it show only what
+     * happened to them afterwards.
+     *
+     * @param eventsPerThread events each recording thread keeps (64 bytes each), 16 to 2^24, rounded up to a power
+     *                        of two.
+     * @throws IllegalStateException    when a trace is being recorded already, or after {@link #close()}.
+     * @throws IllegalArgumentException when {@code eventsPerThread} is out of range.
+     */
+    public void startTrace(final int eventsPerThread)
+    {
+        checkNotClosed("startTrace");
+        // The threads that record: the worker threads (THREAD mode), the submitting thread, the run finisher, and
+        // the PROCESS-mode driver or a thread joining a run. More get a ring of their own when they first record.
+        final int threads = (config.mode == WorkerMode.THREAD ? config.subWorkers + config.nextLevel.size() : 0) + 3;
+        tracer.start(eventsPerThread, threads);
+    }
+
+    /**
+     * Stop recording and write the trace as Chrome trace-event JSON, which Perfetto ({@code ui.perfetto.dev}) and
+     * {@code chrome://tracing} open, and beside it a self-contained HTML page that draws the same lanes: the same
+     * name with {@code .html} instead of {@code .json} (or {@code .html} appended). See SPEC §14 and the README for
+     * what the JSON holds.
+     *
+     * <p>Runs in flight are waited for first, so the trace ends on whole runs; meanwhile no run can be submitted.
+     * When a ring was full, the JSON's {@code otherData.droppedEvents} says how many of the oldest events were
+     * dropped, and so does a line on standard error. Tracing is stopped also when writing fails.
+     *
+     * @param chromeTraceJson the JSON file to write; its directory must exist.
+     * @throws IllegalStateException    without {@link #startTrace()}, from inside an orchestration function, or
+     *                                  while another thread is submitting a run.
+     * @throws IllegalArgumentException when the file's directory does not exist or cannot be written (tracing goes
+     *                                  on then, so another path can be given).
+     * @throws UncheckedIOException     when writing fails.
+     */
+    public void stopTrace(final Path chromeTraceJson)
+    {
+        Objects.requireNonNull(chromeTraceJson, "chromeTraceJson");
+        if (!tracer.isTracing())
+        {
+            throw new IllegalStateException("stopTrace on Worker " + id + " without startTrace: no trace is being "
+                + "recorded");
+        }
+        if (submitter.get() == Thread.currentThread())
+        {
+            throw new IllegalStateException("stopTrace inside an orchestration function of Worker " + id + ": it "
+                + "waits for the runs in flight, this one among them; call it after run or submit returned");
+        }
+        checkWritable(chromeTraceJson);
+        final Tracer.Recorded recorded;
+        if (state == STATE_READY)
+        {
+            enterSubmit("stopTrace");
+            try
+            {
+                awaitAllRuns();
+                recorded = tracer.stop();
+            }
+            finally
+            {
+                submitter.set(null);
+                completeFutures();
+            }
+        }
+        else
+        {
+            recorded = tracer.stop();
+        }
+        final TraceSummary written;
+        try
+        {
+            written = tracer.write(recorded, chromeTraceJson, config.mode.name());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot write the trace of Worker " + id + " to " + chromeTraceJson
+                + ": " + ex, ex);
+        }
+        if (written.droppedEvents() > 0)
+        {
+            System.err.println("simpler: Worker " + id + ": the trace in " + chromeTraceJson + " lost its "
+                + written.droppedEvents() + " oldest event(s) to full rings; startTrace(eventsPerThread) keeps more");
+        }
+    }
+
+    /**
      * Wait (at most {@code CLOSE_RUNS_TIMEOUT_MS}, 5 s) for the runs in flight and a run submitted on another thread
      * to finish; then stop the worker threads, fail the runs left (their handles throw), close the next-level
      * workers this Worker built, and unmap and delete every shared file. Idempotent.
@@ -540,6 +650,50 @@ public final class Worker implements IWorker, AutoCloseable
         }
     }
 
+    /**
+     * Drive until no run is in flight, on a thread that holds the submitting role (so that no run begins meanwhile);
+     * a thread joining a run may drive it instead. Returns also when the engine broke (its runs were abandoned).
+     */
+    private void awaitAllRuns()
+    {
+        final GraphBuilder builder = graph;
+        while (builder.runs().inFlight() > 0)
+        {
+            try
+            {
+                if (builder.tryDriveUntil(GraphBuilder.ALL_RUNS, System.nanoTime() + TRACE_DRIVE_NS))
+                {
+                    return;
+                }
+            }
+            catch (final IllegalStateException ex)
+            {
+                // The engine broke or closed: its runs in flight were abandoned, and the trace shows that.
+                return;
+            }
+            finally
+            {
+                completeFutures();
+            }
+            LockSupport.parkNanos(CLOSE_POLL_NS);
+        }
+    }
+
+    private static void checkWritable(final Path file)
+    {
+        final Path directory = file.toAbsolutePath().getParent();
+        if (directory == null || !Files.isDirectory(directory))
+        {
+            throw new IllegalArgumentException("cannot write the trace to " + file + ": directory " + directory
+                + " does not exist");
+        }
+        if (!Files.isWritable(directory) || (Files.exists(file) && !Files.isWritable(file)))
+        {
+            throw new IllegalArgumentException("cannot write the trace to " + file + ": "
+                + (Files.exists(file) ? "the file" : "directory " + directory) + " is not writable");
+        }
+    }
+
     private void stopFinisher()
     {
         try
@@ -614,8 +768,9 @@ public final class Worker implements IWorker, AutoCloseable
         final SlotTable slots = new SlotTable();
         final ReadyQueue subQueue = new ReadyQueue(slots, config.readyQueueCapacity);
         final ReadyQueue nextQueue = new ReadyQueue(slots, config.readyQueueCapacity);
-        final Scheduler scheduler =
-            new Scheduler(slots, subQueue, nextQueue, new RunLedger(config.maxRunsInFlight), counters);
+        final Scheduler scheduler = new Scheduler(slots, subQueue, nextQueue,
+            new RunLedger(config.maxRunsInFlight, tracer), counters, tracer);
+        tracer.listenToJfr();
         final TaskValidator validator;
         if (config.mode == WorkerMode.PROCESS)
         {
@@ -733,6 +888,7 @@ public final class Worker implements IWorker, AutoCloseable
 
     private void stopAndRelease()
     {
+        tracer.close();
         stopFinisher();
         if (processPool != null)
         {

@@ -30,7 +30,13 @@ package dev.simpler.mailbox;
  *  +---------------------------------------------------------------+
  *  |                       Task Taken (i32)                        | 40
  *  +---------------------------------------------------------------+
- *  |                     Reserved (20 zero bytes)                 ...  44
+ *  |                       Trace Word (i32)                        | 44
+ *  +---------------------------------------------------------------+
+ *  |                     Task Start Ns (u64)                       | 48
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                      Task End Ns (u64)                        | 56
+ *  |                                                               |
  *  +---------------------------------------------------------------+
  *  |              Args Blob or Error Message (4032 bytes)         ...  64
  * ...                                                              |
@@ -40,6 +46,10 @@ package dev.simpler.mailbox;
  * child loads the state with acquire, runs the task, writes the error, then stores {@link #STATE_TASK_DONE} with
  * release; the parent loads {@link #STATE_TASK_DONE} with acquire, reads the error, and stores {@link #STATE_IDLE}.
  * {@link #STATE_SHUTDOWN} tells an idle child to exit.
+ * <p>
+ * Bytes 40..63 are reserved and zero in the upstream layout; this one uses them for extensions that are zero
+ * unless both sides know them: the task-taken flag, and the trace word with the child's times of a traced task
+ * (SPEC §14). An upstream child ignores them, an upstream parent never asks for times.
  */
 public final class MailboxDescriptor
 {
@@ -86,11 +96,25 @@ public final class MailboxDescriptor
      */
     public static final int TASK_TAKEN_OFFSET = 40;
 
-    /** Offset of the reserved bytes, which stay zero. */
-    public static final int RESERVED_OFFSET = 44;
+    /**
+     * Offset of the i32 trace word, an extension (SPEC §14): the parent stores {@link #TRACE_REQUESTED} with a task
+     * to have the child time it, and leaves it 0 otherwise; a child that timed the task stores its task thread's id
+     * there (a positive number) together with the two times below, before TASK_DONE. The parent sets it back to 0
+     * when it has read them. A child that does not know the word leaves it as it is and the times zero.
+     */
+    public static final int TRACE_OFFSET = 44;
 
-    /** Length of the reserved bytes. */
-    public static final int RESERVED_LENGTH = 20;
+    /**
+     * Offset of the u64 time at which the child took a traced task, on the child's {@code System.nanoTime()} clock
+     * (CLOCK_MONOTONIC on Linux, the parent's clock too); 0 when the task was not timed.
+     */
+    public static final int TASK_START_NS_OFFSET = 48;
+
+    /** Offset of the u64 time at which the child finished a traced task, just before TASK_DONE; 0 when not timed. */
+    public static final int TASK_END_NS_OFFSET = 56;
+
+    /** Trace word: the parent asks the child to time the task (a thread id is never negative). */
+    public static final int TRACE_REQUESTED = -1;
 
     /** Offset of the args area: the args blob of a task, or the error message after a failure. */
     public static final int ARGS_OFFSET = 64;

@@ -14,7 +14,10 @@ import static dev.simpler.mailbox.MailboxDescriptor.ERROR_OFFSET;
 import static dev.simpler.mailbox.MailboxDescriptor.MAILBOX_ALIGNMENT;
 import static dev.simpler.mailbox.MailboxDescriptor.MAILBOX_LENGTH;
 import static dev.simpler.mailbox.MailboxDescriptor.STATE_OFFSET;
+import static dev.simpler.mailbox.MailboxDescriptor.TASK_END_NS_OFFSET;
+import static dev.simpler.mailbox.MailboxDescriptor.TASK_START_NS_OFFSET;
 import static dev.simpler.mailbox.MailboxDescriptor.TASK_TAKEN_OFFSET;
+import static dev.simpler.mailbox.MailboxDescriptor.TRACE_OFFSET;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -384,6 +387,66 @@ public final class MailboxFlyweight
     public MailboxFlyweight taskTakenRelease(final int taken)
     {
         buffer.putIntRelease(offset + TASK_TAKEN_OFFSET, toLittleEndian(taken));
+        return this;
+    }
+
+    /**
+     * The trace word (SPEC §14): {@link MailboxDescriptor#TRACE_REQUESTED} from the parent, the id of the thread
+     * that ran the task from a child that timed it, or 0.
+     *
+     * @return the word.
+     */
+    public int traceWord()
+    {
+        return buffer.getInt(offset + TRACE_OFFSET, LITTLE_ENDIAN);
+    }
+
+    /**
+     * Set the trace word; published by the next release store of the state.
+     *
+     * @param word {@link MailboxDescriptor#TRACE_REQUESTED}, a thread id, or 0.
+     * @return this for a fluent API.
+     */
+    public MailboxFlyweight traceWord(final int word)
+    {
+        buffer.putInt(offset + TRACE_OFFSET, word, LITTLE_ENDIAN);
+        return this;
+    }
+
+    /**
+     * When the child took a traced task.
+     *
+     * @return {@code System.nanoTime()} in the child, or 0 when the task was not timed.
+     */
+    public long taskStartNs()
+    {
+        return buffer.getLong(offset + TASK_START_NS_OFFSET, LITTLE_ENDIAN);
+    }
+
+    /**
+     * When the child finished a traced task.
+     *
+     * @return {@code System.nanoTime()} in the child, or 0 when the task was not timed.
+     */
+    public long taskEndNs()
+    {
+        return buffer.getLong(offset + TASK_END_NS_OFFSET, LITTLE_ENDIAN);
+    }
+
+    /**
+     * Write the times of a traced task and the id of the thread that ran it; the child does this before TASK_DONE,
+     * the parent writes zeros once it read them.
+     *
+     * @param threadId the child's task thread, or 0.
+     * @param startNs  when the child took the task.
+     * @param endNs    when it finished it.
+     * @return this for a fluent API.
+     */
+    public MailboxFlyweight taskTimes(final int threadId, final long startNs, final long endNs)
+    {
+        buffer.putLong(offset + TASK_START_NS_OFFSET, startNs, LITTLE_ENDIAN);
+        buffer.putLong(offset + TASK_END_NS_OFFSET, endNs, LITTLE_ENDIAN);
+        buffer.putInt(offset + TRACE_OFFSET, threadId, LITTLE_ENDIAN);
         return this;
     }
 

@@ -117,6 +117,25 @@ public final class ParentMailbox
     }
 
     /**
+     * Ask the child to time the task being written (SPEC §14): it writes when it took and finished the task, and
+     * the id of its thread, before TASK_DONE. Call between {@link #beginTask} and {@link #publishTask()}; read the
+     * times through {@link #flyweight()} once the task is done, then {@link #forgetTaskTimes()}.
+     */
+    public void requestTaskTimes()
+    {
+        mailbox.traceWord(MailboxDescriptor.TRACE_REQUESTED);
+    }
+
+    /**
+     * Zero the trace word and the times, so that the next task is not timed unless asked and no old times are
+     * read for it.
+     */
+    public void forgetTaskTimes()
+    {
+        mailbox.taskTimes(0, 0, 0);
+    }
+
+    /**
      * Publish the written task: a release store of TASK_READY.
      */
     public void publishTask()

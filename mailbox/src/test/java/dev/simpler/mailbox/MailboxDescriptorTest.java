@@ -23,8 +23,10 @@ class MailboxDescriptorTest
         assertEquals(32, MailboxDescriptor.CHILD_PID_OFFSET);
         assertEquals(36, MailboxDescriptor.CHILD_STATUS_OFFSET);
         assertEquals(40, MailboxDescriptor.TASK_TAKEN_OFFSET);
-        assertEquals(44, MailboxDescriptor.RESERVED_OFFSET);
-        assertEquals(64, MailboxDescriptor.RESERVED_OFFSET + MailboxDescriptor.RESERVED_LENGTH);
+        assertEquals(44, MailboxDescriptor.TRACE_OFFSET);
+        assertEquals(48, MailboxDescriptor.TASK_START_NS_OFFSET);
+        assertEquals(56, MailboxDescriptor.TASK_END_NS_OFFSET);
+        assertEquals(64, MailboxDescriptor.TASK_END_NS_OFFSET + Long.BYTES);
         assertEquals(64, MailboxDescriptor.ARGS_OFFSET);
         assertEquals(4032, MailboxDescriptor.ARGS_CAPACITY);
     }

@@ -38,6 +38,7 @@ import dev.simpler.engine.scheduler.Scheduler;
 import dev.simpler.engine.scheduler.SchedulerCounters;
 import dev.simpler.engine.scheduler.StoredArgs;
 import dev.simpler.engine.scheduler.TaskSlot;
+import dev.simpler.engine.trace.Tracer;
 
 /**
  * The orchestrator (SPEC §3): turns submits into task slots, infers dependencies from the byte ranges tasks read and
@@ -95,6 +96,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private final boolean staging;
     private final AccessIndex accesses;
     private final RunLedger runs;
+    private final Tracer trace;
     /** The lowest byte of the heap rings and the span up to the end of the highest: one test for most tensors. */
     private final long ringsLow;
     private final long ringsSpan;
@@ -165,6 +167,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         this.staging = assist == RunAssist.NONE;
         this.accesses = new AccessIndex(scheduler::dependOn);
         this.runs = scheduler.runs();
+        this.trace = scheduler.trace();
         scheduler.retireListener(this);
         this.completionArrived = () -> stopping || drivingWanted || scheduler.hasCompletions();
         // An agent that breaks wakes a waiting run, which then fails with its error.
@@ -677,6 +680,10 @@ public final class GraphBuilder implements Orchestrator, RetireListener
         }
         scheduler.holdInScope(slot, depth);
         slot.noteWhetherRecorded();
+        if (trace.on())
+        {
+            trace.submitted(slot);
+        }
         if (staging && ++streak > STAGE_AFTER)
         {
             if (scheduler.stage(slot) >= STAGE_BATCH)

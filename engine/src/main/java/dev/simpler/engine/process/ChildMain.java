@@ -26,6 +26,7 @@ import org.agrona.concurrent.IdleStrategy;
 import dev.simpler.engine.CallConfig;
 import dev.simpler.engine.IWorker;
 import dev.simpler.engine.SubCallable;
+import dev.simpler.engine.trace.ThreadIds;
 import dev.simpler.mailbox.ChildMailbox;
 import dev.simpler.mailbox.MailboxDescriptor;
 import dev.simpler.mailbox.MailboxFlyweight;
@@ -169,6 +170,8 @@ public final class ChildMain implements Agent
     private int run(final ChildSpec spec, final SharedMemoryFile mailboxFile)
     {
         workerName = spec.workerName();
+        // The duty cycle runs on this thread: the id a traced task's times are written with (SPEC §14).
+        mailbox.threadId(ThreadIds.current());
         try
         {
             new AgentRunner(idleStrategy(spec), this::onError, null, this).run();

@@ -24,9 +24,12 @@ import dev.simpler.engine.scheduler.Scheduler;
 import dev.simpler.engine.scheduler.StoredArgs;
 import dev.simpler.engine.scheduler.TaskSlot;
 import dev.simpler.engine.scheduler.WorkerContext;
+import dev.simpler.engine.trace.TaskEvent;
+import dev.simpler.engine.trace.Tracer;
 import dev.simpler.engine.worker.SubCallableRegistry;
 import dev.simpler.mailbox.ArgsBlobFlyweight;
 import dev.simpler.mailbox.MailboxDescriptor;
+import dev.simpler.mailbox.MailboxFlyweight;
 import dev.simpler.mailbox.MailboxProtocolException;
 import dev.simpler.mailbox.ParentMailbox;
 import dev.simpler.mailbox.SharedMemoryFile;
@@ -79,6 +82,8 @@ final class ChildProcess
     private final int[] shape = new int[Tensor.MAX_DIMS];
     private final AtomicCounter childrenAlive;
     private final AtomicCounter childrenReplaced;
+    private final Tracer trace;
+    private final int traceWorker;
 
     private int state = STARTING;
     private Process process;
@@ -105,6 +110,10 @@ final class ChildProcess
     private boolean mayClaim = true;
     /** Whether this child is counted in the children alive. */
     private boolean countedAlive;
+    /** Whether the task in the mailbox is traced (SPEC §14): the child times it; set only while tracing. */
+    private boolean traced;
+    private long tracedSentNs;
+    private TaskEvent traceEvent;
 
     ChildProcess(
         final String name,
@@ -133,6 +142,8 @@ final class ChildProcess
         this.mailboxFile = SharedMemoryFile.create("mailbox", mailboxLength);
         this.mailbox = new ParentMailbox(mailboxFile.buffer(), name, mailboxLength);
         this.doorbell = busySpin ? null : Doorbell.create();
+        this.trace = scheduler.trace();
+        this.traceWorker = trace.worker(name);
     }
 
     /**
@@ -626,6 +637,10 @@ final class ChildProcess
             finishMember(MailboxDescriptor.ERROR_RUN_FAILED, "cannot encode the task for " + describe() + ": " + ex);
             return;
         }
+        if (trace.on())
+        {
+            traceSend();
+        }
         mailbox.publishTask();
         wake();
         state = RUNNING;
@@ -764,6 +779,10 @@ final class ChildProcess
         {
             finished.member(member).fail(error, message, null, describe());
         }
+        if (traced)
+        {
+            traceFinished(finished);
+        }
         slot = null;
         holdsClaim = false;
         memberCounted = false;
@@ -776,6 +795,31 @@ final class ChildProcess
         // No idle sibling finished later: this child takes what its finish releases, in this same call.
         mayClaim = true;
         scheduler.completer().memberFinished(finished, context);
+    }
+
+    private void traceSend()
+    {
+        mailbox.requestTaskTimes();
+        traceEvent = trace.beginTask();
+        tracedSentNs = System.nanoTime();
+        traced = true;
+    }
+
+    private void traceFinished(final TaskSlot finished)
+    {
+        // Before the task completes: afterwards the slot may hold another task.
+        final MailboxFlyweight fields = mailbox.flyweight();
+        final long start = fields.taskStartNs();
+        final long end = fields.taskEndNs();
+        final int childThread = Math.max(0, fields.traceWord());
+        // A child that died or broke before it finished the task left no times: the engine's stand in for them.
+        final boolean childClock = start != 0 && end >= start;
+        mailbox.forgetTaskTimes();
+        trace.ranInChild(traceEvent, finished, member, finished.member(member), traceWorker, (int)process.pid(),
+            childClock ? childThread : 0, childClock ? start : tracedSentNs, childClock ? end : System.nanoTime(),
+            childClock);
+        traceEvent = null;
+        traced = false;
     }
 
     private void markDead(final String reason)

@@ -4,6 +4,8 @@ import static dev.simpler.engine.config.Configuration.LOOK_AHEAD;
 
 import org.agrona.collections.IntArrayList;
 
+import dev.simpler.engine.trace.Tracer;
+
 /**
  * Publishes batches of staged submits (THREAD mode): a stream of submits is staged, wired among itself without
  * locks since no worker thread can see it yet, and published in batches, so that the orchestrating thread and the
@@ -20,6 +22,7 @@ public final class BatchPublisher
     private final ReadyQueue[] readyQueues;
     private final Completer completer;
     private final StagedSubmits stagedSubmits;
+    private final Tracer trace;
 
     BatchPublisher(
         final SlotTable slots,
@@ -31,6 +34,7 @@ public final class BatchPublisher
         this.readyQueues = readyQueues;
         this.completer = completer;
         this.stagedSubmits = stagedSubmits;
+        this.trace = completer.trace;
     }
 
     /**
@@ -200,11 +204,26 @@ public final class BatchPublisher
             head.ahead6 = aheadOf(taken, count, i + 7);
             head.ahead7 = aheadOf(taken, count, i + 8);
         }
+        if (trace.on())
+        {
+            traceReady(ready);
+        }
         for (int kind = 0; kind < ready.length; kind++)
         {
             readyQueues[kind].publishAll(ready[kind]);
         }
         completer.skipCascade(skipped);
+    }
+
+    private void traceReady(final IntArrayList[] ready)
+    {
+        for (final IntArrayList kind : ready)
+        {
+            for (int i = 0, n = kind.size(); i < n; i++)
+            {
+                trace.ready(slots.get(kind.getInt(i)));
+            }
+        }
     }
 
     private static int aheadOf(final int[] taken, final int count, final int position)

@@ -4,6 +4,8 @@ import static dev.simpler.engine.config.Configuration.COMPLETION_GROUP;
 
 import org.agrona.collections.IntArrayList;
 
+import dev.simpler.engine.trace.Tracer;
+
 /**
  * Keeps the fields the completing threads read off whatever lies before the completer in memory.
  */
@@ -24,15 +26,15 @@ abstract class CompleterFields extends CompleterLeadPadding
     final SlotTable slots;
     final ReadyQueue[] readyQueues;
     final CompletionQueue completions;
-    /** Fills the group to a multiple of 8 bytes, so that no field of a subclass is placed among these. */
-    @SuppressWarnings("unused")
-    private int fillFields;
+    final Tracer trace;
 
-    CompleterFields(final SlotTable slots, final ReadyQueue[] readyQueues, final CompletionQueue completions)
+    CompleterFields(
+        final SlotTable slots, final ReadyQueue[] readyQueues, final CompletionQueue completions, final Tracer trace)
     {
         this.slots = slots;
         this.readyQueues = readyQueues;
         this.completions = completions;
+        this.trace = trace;
     }
 }
 
@@ -44,9 +46,10 @@ abstract class CompleterFieldsPadding extends CompleterFields
     @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
     private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15, p16;
 
-    CompleterFieldsPadding(final SlotTable slots, final ReadyQueue[] readyQueues, final CompletionQueue completions)
+    CompleterFieldsPadding(
+        final SlotTable slots, final ReadyQueue[] readyQueues, final CompletionQueue completions, final Tracer trace)
     {
-        super(slots, readyQueues, completions);
+        super(slots, readyQueues, completions, trace);
     }
 }
 
@@ -62,9 +65,10 @@ abstract class CompleterDemand extends CompleterFieldsPadding
     @SuppressWarnings("unused")
     private int fillDemand;
 
-    CompleterDemand(final SlotTable slots, final ReadyQueue[] readyQueues, final CompletionQueue completions)
+    CompleterDemand(
+        final SlotTable slots, final ReadyQueue[] readyQueues, final CompletionQueue completions, final Tracer trace)
     {
-        super(slots, readyQueues, completions);
+        super(slots, readyQueues, completions, trace);
     }
 }
 
@@ -76,9 +80,10 @@ abstract class CompleterDemandPadding extends CompleterDemand
     @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
     private long r01, r02, r03, r04, r05, r06, r07, r08, r09, r10, r11, r12, r13, r14, r15, r16;
 
-    CompleterDemandPadding(final SlotTable slots, final ReadyQueue[] readyQueues, final CompletionQueue completions)
+    CompleterDemandPadding(
+        final SlotTable slots, final ReadyQueue[] readyQueues, final CompletionQueue completions, final Tracer trace)
     {
-        super(slots, readyQueues, completions);
+        super(slots, readyQueues, completions, trace);
     }
 }
 
@@ -95,9 +100,10 @@ abstract class CompleterDemandPadding extends CompleterDemand
  */
 public final class Completer extends CompleterDemandPadding
 {
-    Completer(final SlotTable slots, final ReadyQueue[] readyQueues, final CompletionQueue completions)
+    Completer(
+        final SlotTable slots, final ReadyQueue[] readyQueues, final CompletionQueue completions, final Tracer trace)
     {
-        super(slots, readyQueues, completions);
+        super(slots, readyQueues, completions, trace);
     }
 
     /**
@@ -254,6 +260,10 @@ public final class Completer extends CompleterDemandPadding
         {
             if (handoff != null && handoff.accepts(consumer))
             {
+                if (trace.on())
+                {
+                    trace.ready(consumer);
+                }
                 handoff.handoffSlot = consumer.index;
             }
             else
@@ -271,6 +281,10 @@ public final class Completer extends CompleterDemandPadding
         }
         else
         {
+            if (trace.on())
+            {
+                trace.ready(slot);
+            }
             readyQueues[slot.kind].publish(slot);
         }
     }

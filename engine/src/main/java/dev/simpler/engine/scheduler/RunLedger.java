@@ -1,5 +1,7 @@
 package dev.simpler.engine.scheduler;
 
+import dev.simpler.engine.trace.Tracer;
+
 /**
  * The runs in flight of one Worker (SPEC §13): for each, how many of its tasks the driving thread has not yet seen
  * complete, whether its orchestration function is still submitting, and its failures. A run finishes when its
@@ -20,6 +22,7 @@ public final class RunLedger
     private final boolean[] finished;
     private final RunReport[] reports;
     private final RunListener[] listeners;
+    private final Tracer trace;
     private int oldest = 1;
     private int next = 1;
     private int current;
@@ -33,6 +36,18 @@ public final class RunLedger
      */
     public RunLedger(final int limit)
     {
+        this(limit, Tracer.untraced());
+    }
+
+    /**
+     * A ledger for at most {@code limit} runs in flight, whose runs are traced.
+     *
+     * @param limit the Worker's {@code maxRunsInFlight}, at least 1.
+     * @param trace told when a run begins and finishes.
+     */
+    public RunLedger(final int limit, final Tracer trace)
+    {
+        this.trace = trace;
         if (limit < 1)
         {
             throw new IllegalArgumentException("maxRunsInFlight must be at least 1: " + limit);
@@ -129,6 +144,10 @@ public final class RunLedger
         {
             counters.runStarted();
         }
+        if (trace.on())
+        {
+            trace.runBegan(run);
+        }
         return run;
     }
 
@@ -191,6 +210,10 @@ public final class RunLedger
             final int at = run & mask;
             if (!finished[at])
             {
+                if (trace.on())
+                {
+                    trace.runFinished(run, reports[at], true);
+                }
                 finished[at] = true;
                 final RunListener listener = listeners[at];
                 listeners[at] = null;
@@ -235,6 +258,11 @@ public final class RunLedger
     private void finish(final int run)
     {
         final int at = run & mask;
+        if (trace.on())
+        {
+            // Before the run counts as finished: a thread that sees it finished sees its trace event too.
+            trace.runFinished(run, reports[at], false);
+        }
         finished[at] = true;
         inFlight = inFlight - 1;
         if (counters != null)

@@ -5,6 +5,7 @@ import org.agrona.collections.IntArrayList;
 import dev.simpler.engine.agent.ThreadRole;
 import dev.simpler.engine.counters.EngineCounters;
 import dev.simpler.engine.idle.Waiter;
+import dev.simpler.engine.trace.Tracer;
 
 /**
  * The graph executor (SPEC §5), as the orchestrating thread drives it: it claims slots, wires producers to
@@ -39,6 +40,7 @@ public final class Scheduler
     private final ScopeHolds scopes;
     private final ThreadRole role = new ThreadRole("the driving thread");
     private final RunLedger runs;
+    private final Tracer trace;
     private final IntArrayList skipScratch = new IntArrayList();
     private final IntArrayList takenScratch = new IntArrayList();
     private final StagedSubmits.Batch orchestratorBatch = new StagedSubmits.Batch();
@@ -58,30 +60,33 @@ public final class Scheduler
     public Scheduler(
         final SlotTable slots, final ReadyQueue subQueue, final ReadyQueue nextLevelQueue, final RunLedger runs)
     {
-        this(slots, subQueue, nextLevelQueue, runs, EngineCounters.unpublished());
+        this(slots, subQueue, nextLevelQueue, runs, EngineCounters.unpublished(), Tracer.untraced());
     }
 
     /**
-     * A scheduler over a slot table and one ready queue per task kind.
+     * A scheduler over a slot table and one ready queue per task kind, whose tasks are counted and traced.
      *
      * @param slots          the slot table.
      * @param subQueue       ready queue of the sub workers.
      * @param nextLevelQueue ready queue of the next-level workers.
      * @param runs           the runs in flight, whose tasks are counted here.
      * @param engineCounters the Worker's counters, where the driving thread publishes its own.
+     * @param trace          what records the tasks (SPEC §14), for every role of the engine.
      */
     public Scheduler(
         final SlotTable slots,
         final ReadyQueue subQueue,
         final ReadyQueue nextLevelQueue,
         final RunLedger runs,
-        final EngineCounters engineCounters)
+        final EngineCounters engineCounters,
+        final Tracer trace)
     {
         this.slots = slots;
         this.runs = runs;
+        this.trace = trace;
         this.readyQueues = new ReadyQueue[] {subQueue, nextLevelQueue};
         this.completions = new CompletionQueue();
-        this.completer = new Completer(slots, readyQueues, completions);
+        this.completer = new Completer(slots, readyQueues, completions, trace);
         this.publisher = new BatchPublisher(slots, readyQueues, completer, stagedSubmits);
         this.scopes = new ScopeHolds(slots);
         this.counters = new SchedulerCounters(engineCounters, readyQueues, role);
@@ -146,6 +151,16 @@ public final class Scheduler
     public void orchestratorWaiter(final Waiter waiter)
     {
         completions.consumerWaiter(waiter);
+    }
+
+    /**
+     * What records the engine's tasks.
+     *
+     * @return the tracer every role of the engine records into.
+     */
+    public Tracer trace()
+    {
+        return trace;
     }
 
     /**
@@ -280,6 +295,10 @@ public final class Scheduler
         }
         producer.refCount++;
         consumer.addProducer(producerIndex);
+        if (trace.on())
+        {
+            trace.dependency(producer, consumer);
+        }
     }
 
     /**

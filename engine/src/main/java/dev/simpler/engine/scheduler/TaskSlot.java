@@ -27,6 +27,14 @@ abstract class TaskSlotDescription
      * takes such a task again does not write it.
      */
     int recordsNothing;
+    /**
+     * The task's claim and run, copied here while its engine traces (SPEC §14) so that the threads that record its
+     * ready and its run read them from this line, which they read anyway, instead of the orchestrating thread's
+     * own; valid when {@code traceEpoch} is the tracer's epoch (see {@link #claimForTrace}).
+     */
+    long traceClaim;
+    int traceRun;
+    int traceEpoch;
     /** Fills the group to a multiple of 8 bytes, so that no field of a subclass is placed among these. */
     @SuppressWarnings("unused")
     private int fillDescription;
@@ -496,6 +504,62 @@ public final class TaskSlot extends TaskSlotOwnedPadding
     public int readerEntries()
     {
         return readerEntries;
+    }
+
+    /**
+     * Which claim of the slot table this task is: a number unique among all the table's tasks, for traces.
+     *
+     * @return the claim number, counted from 1.
+     */
+    public long claimNumber()
+    {
+        return claim;
+    }
+
+    /**
+     * The run in flight the task belongs to.
+     *
+     * @return the run's number in the {@link RunLedger}.
+     */
+    public int runNumber()
+    {
+        return run;
+    }
+
+    /**
+     * Copy the task's claim and run onto the description line, which the threads that record it read; called by
+     * the orchestrating thread while tracing, before the task is sealed.
+     *
+     * @param epoch the tracer's epoch, which changes whenever recording starts.
+     */
+    public void copyForTrace(final int epoch)
+    {
+        traceClaim = claim;
+        traceRun = run;
+        traceEpoch = epoch;
+    }
+
+    /**
+     * The task's claim number, for a thread that records it: from the description line when it was copied there
+     * in this epoch, else (a task submitted before recording started) from the orchestrating thread's line.
+     *
+     * @param epoch the tracer's epoch.
+     * @return the claim number.
+     */
+    public long claimForTrace(final int epoch)
+    {
+        return traceEpoch == epoch ? traceClaim : claim;
+    }
+
+    /**
+     * The task's run, for a thread that records it (see {@link #claimForTrace}).
+     *
+     * @param epoch the tracer's epoch.
+     * @return the run's number.
+     */
+    public int runForTrace(final int epoch)
+    {
+        return traceEpoch == epoch ? traceRun : run;
     }
 
     /**

@@ -23,6 +23,8 @@ import dev.simpler.engine.scheduler.SlotTable;
 import dev.simpler.engine.scheduler.StoredArgs;
 import dev.simpler.engine.scheduler.TaskSlot;
 import dev.simpler.engine.scheduler.WorkerContext;
+import dev.simpler.engine.trace.TaskEvent;
+import dev.simpler.engine.trace.Tracer;
 
 /**
  * The agent of one worker thread (SPEC §6), run by an Agrona {@code AgentRunner}: each duty cycle takes a task from
@@ -47,6 +49,8 @@ public final class WorkerAgent implements Agent
     private final Waiter waiter;
     private final WorkerContext context;
     private final WakeCondition groupAssembled;
+    private final Tracer trace;
+    private final int traceWorker;
     private volatile boolean running = true;
     private long claimed;
     private boolean holdsClaim;
@@ -91,6 +95,8 @@ public final class WorkerAgent implements Agent
         this.publisher = scheduler.publisher();
         this.executor = executor;
         this.waiter = waiter;
+        this.trace = scheduler.trace();
+        this.traceWorker = trace.worker(name);
         waiter.condition(
             () -> !running || queue.isAvailable(claimed) || queue.hasOverflow() || publisher.hasStaged());
         this.groupAssembled = () -> !running || groupSlot.claimedMembers() >= groupSlot.groupSize();
@@ -307,6 +313,28 @@ public final class WorkerAgent implements Agent
     {
         final StoredArgs args = slot.member(member);
         completer.loadAhead(slot);
+        if (trace.on())
+        {
+            runTraced(slot, member, args);
+        }
+        else
+        {
+            execute(slot, args);
+        }
+        completer.memberFinished(slot, context);
+    }
+
+    private void runTraced(final TaskSlot slot, final int member, final StoredArgs args)
+    {
+        // Recorded before the task completes: afterwards the slot may hold another task.
+        final TaskEvent event = trace.beginTask();
+        final long start = System.nanoTime();
+        execute(slot, args);
+        trace.ran(event, slot, member, start, System.nanoTime(), traceWorker);
+    }
+
+    private void execute(final TaskSlot slot, final StoredArgs args)
+    {
         try
         {
             executor.execute(slot.callable(), args, slot.config());
@@ -319,6 +347,5 @@ public final class WorkerAgent implements Agent
         {
             args.fail(TaskExecutionException.CALLABLE_THREW, String.valueOf(ex), ex, name);
         }
-        completer.memberFinished(slot, context);
     }
 }
