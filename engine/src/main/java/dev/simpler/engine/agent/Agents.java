@@ -14,6 +14,8 @@ import org.agrona.concurrent.IdleStrategy;
  */
 public final class Agents
 {
+    private static final long START_TIMEOUT_NS = 10_000_000_000L;
+
     private Agents()
     {
     }
@@ -88,6 +90,19 @@ public final class Agents
             return thread;
         };
         AgentRunner.startOnThread(runner, factory);
+        // The runner knows its thread only once the thread runs; until then close() would find none to wait for and
+        // return while the thread is still starting. So the thread is seen running before the runner is handed out.
+        final long deadline = System.nanoTime() + START_TIMEOUT_NS;
+        while (runner.thread() == null)
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                runner.close();
+                throw new IllegalStateException("the thread of " + agent.roleName() + " did not start within "
+                    + START_TIMEOUT_NS / 1_000_000 + " ms");
+            }
+            Thread.yield();
+        }
         return runner;
     }
 
