@@ -340,7 +340,9 @@ class CountersTest
 
             final String output = runSimplerStat("--once");
             assertFalse(output.contains("pid " + engine.pid() + " "), output);
-            assertTrue(output.contains("of engines that are no longer running"), output);
+            // An engine started meanwhile by another process on this machine sweeps the file itself.
+            assertTrue(output.contains("of engines that are no longer running") || !Files.exists(files.get(0)),
+                output);
 
             try (Worker next = start(builder(WorkerMode.THREAD).subWorkers(1)))
             {
