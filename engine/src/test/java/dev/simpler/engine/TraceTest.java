@@ -213,21 +213,20 @@ class TraceTest
             final JsonNode trace = JSON.readTree(json.toFile());
             final long dropped = trace.get("otherData").get("droppedEvents").asLong();
             assertEquals(ring, trace.get("otherData").get("eventsPerThread").asInt());
-            // The orchestrating thread alone records a submit per task: far more than its ring holds.
-            assertTrue(dropped >= tasks - ring, "dropped " + dropped);
+            // The orchestrating thread records a submit per task and the worker thread a run per task: each far more
+            // than its ring holds.
+            assertTrue(dropped >= 2 * (tasks - ring), "dropped " + dropped);
             assertTrue(stderr.contains("lost its " + dropped + " oldest event(s)"), stderr);
-            final List<Long> submitted = events(trace, "i", "submit").stream()
-                .map((e) -> e.get("args").get("claim").asLong()).sorted().toList();
-            assertFalse(submitted.isEmpty());
-            assertTrue(submitted.size() <= ring, "a ring keeps at most its capacity: " + submitted.size());
-            final long lastClaim = events(trace, "X", "task").stream()
-                .mapToLong((e) -> e.get("args").get("claim").asLong()).max().orElseThrow();
-            assertEquals(lastClaim, submitted.get(submitted.size() - 1).longValue(),
-                "the newest submit is kept, the oldest are dropped");
-            for (int i = 1; i < submitted.size(); i++)
+            // The one worker thread runs the tasks in submit order and records each run last: its ring keeps the
+            // runs of the newest tasks, claims 1..200 in this fresh engine.
+            final List<Long> ran = events(trace, "X", "task").stream().map(TraceTest::claim).sorted().toList();
+            assertFalse(ran.isEmpty());
+            assertTrue(ran.size() <= ring, "a ring keeps at most its capacity: " + ran.size());
+            assertEquals(tasks, ran.get(ran.size() - 1).longValue(), "the newest run is kept: " + ran);
+            for (int i = 1; i < ran.size(); i++)
             {
-                assertEquals(submitted.get(i - 1) + 1, submitted.get(i).longValue(), "the kept submits are the last "
-                    + "ones, in a row: " + submitted);
+                assertEquals(ran.get(i - 1) + 1, ran.get(i).longValue(), "the kept runs are the last ones, in a row: "
+                    + ran);
             }
         }
     }
@@ -299,14 +298,21 @@ class TraceTest
             worker.run(diamond, 0);
             worker.stopTrace(dir.resolve("first.json"));
 
+            final CountDownLatch started = new CountDownLatch(1);
             final CountDownLatch release = new CountDownLatch(1);
-            final int gate = worker.register((args) -> TestWorkers.await(GATES.get(args.scalar(0))));
-            GATES.put(7L, release);
+            final int gate = worker.register((args) ->
+            {
+                GATES.get(args.scalar(0)).countDown();
+                TestWorkers.await(GATES.get(args.scalar(0) + 1));
+            });
+            GATES.put(7L, started);
+            GATES.put(8L, release);
             final RunHandle handle = worker.submit((orch, unused) ->
             {
                 orch.submitSub(gate, new TaskArgs().outputExisting(diamond.data).addScalar(7));
                 diamond.orchestrate(orch, 1);
             }, null);
+            TestWorkers.await(started);
             worker.startTrace();
             release.countDown();
             worker.stopTrace(dir.resolve("second.json"));
@@ -500,6 +506,16 @@ class TraceTest
         for (final JsonNode e : readies)
         {
             assertEquals(main, e.get("tid").asLong(), "drawn on the submitting thread's lane: " + e);
+        }
+        final Map<Long, Double> submitted = submits.stream()
+            .collect(Collectors.toMap(TraceTest::claim, (e) -> e.get("ts").asDouble()));
+        final Map<Long, Double> ready = readies.stream()
+            .collect(Collectors.toMap(TraceTest::claim, (e) -> e.get("ts").asDouble()));
+        for (final JsonNode task : tasks)
+        {
+            final long claim = claim(task);
+            assertTrue(submitted.get(claim) <= ready.get(claim) && ready.get(claim) <= task.get("ts").asDouble(),
+                "submit " + submitted.get(claim) + " <= ready " + ready.get(claim) + " <= start of " + task);
         }
     }
 

@@ -217,11 +217,13 @@ public final class BatchPublisher
 
     private void traceReady(final IntArrayList[] ready)
     {
+        // The whole batch becomes ready now: one clock read for all of it.
+        final long now = System.nanoTime();
         for (final IntArrayList kind : ready)
         {
             for (int i = 0, n = kind.size(); i < n; i++)
             {
-                trace.ready(slots.get(kind.getInt(i)));
+                trace.ready(slots.get(kind.getInt(i)), now);
             }
         }
     }

@@ -317,6 +317,12 @@ final class ChromeTraceWriter
             at(task.submitNs).append(",\"s\":\"t\",\"args\":{");
             taskIds(task).append("}}");
         }
+        if (task.readyBy != null && task.submit != null)
+        {
+            // The moment is what the thread that made it ready last recorded: the end of the producer it completed,
+            // which can precede the submit by a hair when the producer finished while the consumer was being wired.
+            task.readyNs = Math.max(task.readyNs, task.submitNs);
+        }
         if (task.readyBy != null)
         {
             // Drawn on the orchestrating thread's lane, whoever made it ready.

@@ -34,6 +34,8 @@ final class TraceBuffer
     private final long[] records;
     private final long mask;
     private long written;
+    /** The newest time this thread read for an event: when it makes a task ready right after, that is the moment. */
+    private long lastNs;
     private Thread thread;
     private String threadName;
     private int threadId;
@@ -119,6 +121,27 @@ final class TraceBuffer
         return records;
     }
 
+    /**
+     * The newest time this thread recorded (a submit, the end of a task's run, a run's begin or end), or read for
+     * it: a task that the thread makes ready right after became ready then, and its clock is not read again.
+     *
+     * @return the time, or 0 before any.
+     */
+    long lastNs()
+    {
+        return lastNs;
+    }
+
+    /**
+     * Note the time the engine saw something happen without a record of its own (a child's result taken).
+     *
+     * @param timeNs the time.
+     */
+    void saw(final long timeNs)
+    {
+        lastNs = timeNs;
+    }
+
     void submit(
         final long time, final long claim, final int slot, final int run, final int kind, final long callable,
         final int members)
@@ -126,6 +149,7 @@ final class TraceBuffer
         final int at = next();
         records[at + HEADER] = header(SUBMIT, kind, 0, 0);
         records[at + TIME] = time;
+        lastNs = time;
         records[at + CLAIM] = claim;
         records[at + SLOT_RUN] = pair(slot, run);
         records[at + CALLABLE] = callable;
@@ -159,6 +183,7 @@ final class TraceBuffer
         records[at + HEADER] = header(TASK, kind, flags, member);
         records[at + TIME] = start;
         records[at + END_TIME] = end;
+        lastNs = end;
         records[at + CLAIM] = claim;
         records[at + SLOT_RUN] = pair(slot, run);
         records[at + CALLABLE] = callable;
@@ -171,6 +196,7 @@ final class TraceBuffer
         final int at = next();
         records[at + HEADER] = header(RUN_BEGIN, 0, 0, 0);
         records[at + TIME] = time;
+        lastNs = time;
         records[at + SLOT_RUN] = pair(0, run);
     }
 
@@ -179,6 +205,7 @@ final class TraceBuffer
         final int at = next();
         records[at + HEADER] = header(RUN_END, 0, flags, 0);
         records[at + TIME] = time;
+        lastNs = time;
         records[at + SLOT_RUN] = pair(0, run);
         records[at + FAILED_TASKS] = failed;
         records[at + SKIPPED_TASKS] = skipped;

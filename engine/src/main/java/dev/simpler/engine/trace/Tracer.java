@@ -219,7 +219,10 @@ public final class Tracer
     }
 
     /**
-     * A task became ready: it goes to its ready queue, or straight to the worker that completed its last producer.
+     * A task became ready as a consequence of what the calling thread just recorded: it was submitted with nothing
+     * to wait for, or the thread finished (or took the result of) its last producer. It goes to its ready queue, or
+     * straight to the worker that completed that producer. The moment is the one the thread just recorded, so the
+     * clock is not read again.
      *
      * @param slot the task.
      */
@@ -228,8 +231,24 @@ public final class Tracer
         final TraceSession recording = session;
         if (recording != null)
         {
-            final int now = epoch;
-            recording.buffer().ready(System.nanoTime(), slot.claimForTrace(now), slot.index(), slot.runForTrace(now));
+            final TraceBuffer buffer = recording.buffer();
+            final long last = buffer.lastNs();
+            record(buffer, slot, last != 0 ? last : System.nanoTime());
+        }
+    }
+
+    /**
+     * A task became ready at a given moment: published in a batch, all of which became ready at once.
+     *
+     * @param slot   the task.
+     * @param timeNs when, on the {@link System#nanoTime()} clock.
+     */
+    public void ready(final TaskSlot slot, final long timeNs)
+    {
+        final TraceSession recording = session;
+        if (recording != null)
+        {
+            record(recording.buffer(), slot, timeNs);
         }
     }
 
@@ -304,8 +323,11 @@ public final class Tracer
             final int flags = (failed ? TraceDescriptor.FLAG_FAILED : 0)
                 | (childClock ? 0 : TraceDescriptor.FLAG_ENGINE_CLOCK);
             final int now = epoch;
-            recording.buffer().task(startNs, endNs, slot.claimForTrace(now), slot.index(), slot.runForTrace(now),
+            final TraceBuffer buffer = recording.buffer();
+            buffer.task(startNs, endNs, slot.claimForTrace(now), slot.index(), slot.runForTrace(now),
                 slot.kind(), slot.callable(), member, slot.groupSize(), flags, worker, childPid, childThread);
+            // The consumers this result releases became ready when the engine took it, not when the child finished.
+            buffer.saw(System.nanoTime());
         }
         if (event != null)
         {
@@ -375,6 +397,12 @@ public final class Tracer
     }
 
     // ------------------------------------------------------------------------------------------ internals
+
+    private void record(final TraceBuffer buffer, final TaskSlot slot, final long timeNs)
+    {
+        final int now = epoch;
+        buffer.ready(timeNs, slot.claimForTrace(now), slot.index(), slot.runForTrace(now));
+    }
 
     synchronized void jfr(final boolean tasks, final boolean runs)
     {
