@@ -161,7 +161,7 @@ public final class Waiter extends WaiterPadding implements IdleStrategy
             VarHandle.fullFence();
             if (!condition.isMet())
             {
-                LockSupport.parkNanos(this, Math.min(maxParkNs, BACKOFF_MAX_PARK_NS));
+                LockSupport.parkNanos(this, maxParkNs);
             }
             parked = false;
         }

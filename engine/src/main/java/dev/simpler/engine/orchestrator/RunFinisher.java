@@ -106,8 +106,10 @@ public final class RunFinisher implements Agent
         @Override
         public void idle()
         {
-            waiter.idle(graph::finisherHasWork,
-                graph.runs().inFlight() > 0 ? BACKOFF_MAX_PARK_NS : RUN_FINISHER_QUIET_PARK_NS);
+            // Another thread drives (or no run is in flight): nothing to do until it gives the role up, which
+            // wakes this thread when runs are left in flight.
+            final boolean needed = graph.runs().inFlight() > 0 && !graph.isDriven();
+            waiter.idle(graph::finisherHasWork, needed ? BACKOFF_MAX_PARK_NS : RUN_FINISHER_QUIET_PARK_NS);
         }
 
         @Override

@@ -26,6 +26,11 @@ public final class RunLedger
     private int oldest = 1;
     private int next = 1;
     private int current;
+    /** Tasks claimed for {@link #current} and not yet added to its unseen count: one field per claim. */
+    private int claimsPending;
+    /** Completions seen in a row for one run and not yet subtracted: one field per completion taken. */
+    private int seenRun;
+    private int seenPending;
     private SchedulerCounters counters;
     private volatile int inFlight;
 
@@ -131,6 +136,7 @@ public final class RunLedger
             throw new IllegalStateException("no room for another run: run " + oldest + " is still in flight and "
                 + limit + " runs may be in flight");
         }
+        flushClaims();
         final int run = next++;
         final int at = run & mask;
         unseen[at] = 0;
@@ -168,6 +174,7 @@ public final class RunLedger
      */
     public void endSubmit(final int run)
     {
+        flushClaims();
         final int at = run & mask;
         submitting[at] = false;
         if (unseen[at] == 0)
@@ -229,19 +236,62 @@ public final class RunLedger
             }
         }
         oldest = next;
+        claimsPending = 0;
+        seenPending = 0;
     }
 
-    void claimed(final int run)
+    /**
+     * A task was claimed for the current run. Counted in a field and added to the run's count before any
+     * completion is subtracted from it ({@link #flushSeen()}) and when another run begins or the run's function
+     * returns, so that a run's count never reaches 0 while tasks it claimed are still uncounted.
+     */
+    void claimed()
     {
-        unseen[run & mask]++;
+        claimsPending++;
     }
 
+    /**
+     * The driving thread saw a task of {@code run} complete. Completions of one run in a row are counted in a field
+     * and subtracted together by {@link #flushSeen()}, which the scheduler calls before it returns.
+     *
+     * @param run the task's run.
+     */
     void seen(final int run)
     {
-        final int at = run & mask;
-        if (--unseen[at] == 0 && !submitting[at] && !finished[at])
+        if (run != seenRun)
         {
-            finish(run);
+            flushSeen();
+            seenRun = run;
+        }
+        seenPending++;
+    }
+
+    /**
+     * Subtract the completions {@link #seen} counted; the run they belong to finishes now if nothing else is left
+     * of it.
+     */
+    void flushSeen()
+    {
+        final int count = seenPending;
+        if (count != 0)
+        {
+            flushClaims();
+            seenPending = 0;
+            final int run = seenRun;
+            final int at = run & mask;
+            if ((unseen[at] -= count) == 0 && !submitting[at] && !finished[at])
+            {
+                finish(run);
+            }
+        }
+    }
+
+    private void flushClaims()
+    {
+        if (claimsPending != 0)
+        {
+            unseen[current & mask] += claimsPending;
+            claimsPending = 0;
         }
     }
 

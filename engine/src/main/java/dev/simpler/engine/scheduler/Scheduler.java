@@ -255,9 +255,8 @@ public final class Scheduler
         liveSlots++;
         unseenTasks++;
         slot.resetForClaim();
-        final int run = runs.current();
-        slot.run = run;
-        runs.claimed(run);
+        slot.run = runs.current();
+        runs.claimed();
         return slot;
     }
 
@@ -362,6 +361,7 @@ public final class Scheduler
         slot.completionSeen = true;
         unseenTasks--;
         runs.seen(slot.run);
+        runs.flushSeen();
     }
 
     /**
@@ -481,6 +481,7 @@ public final class Scheduler
             }
         }
         taken.clear();
+        runs.flushSeen();
         counters.completionsTaken(count);
         return count;
     }
