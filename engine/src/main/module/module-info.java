@@ -12,4 +12,6 @@ module dev.simpler.engine
     requires jdk.unsupported;
 
     exports dev.simpler.engine;
+    // TaskExecutionException: a remote next-level worker fails a task with the node's own error code.
+    exports dev.simpler.engine.worker to dev.simpler.remote;
 }
