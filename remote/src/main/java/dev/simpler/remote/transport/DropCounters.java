@@ -32,17 +32,17 @@ public final class DropCounters
      * Count a dropped message and log it when this reason was not logged in the last second.
      *
      * @param reason why.
-     * @param from   where the message came from (an Aeron session id or address).
+     * @param aeronSessionId the Aeron session of the image it came from.
      */
-    public void drop(final DropReason reason, final Object from)
+    public void drop(final DropReason reason, final int aeronSessionId)
     {
         final long count = counts.incrementAndGet(reason.ordinal());
         final long now = System.nanoTime();
         final long last = lastLogNs.get(reason.ordinal());
         if (now - last >= LOG_INTERVAL_NS && lastLogNs.compareAndSet(reason.ordinal(), last, now))
         {
-            System.err.println("simpler-remote: " + owner + " dropped a message from " + from + ": "
-                + reason.description() + " (" + reason + ", " + count + " so far)");
+            System.err.println("simpler-remote: " + owner + " dropped a message from Aeron session " + aeronSessionId
+                + ": " + reason.description() + " (" + reason + ", " + count + " so far)");
         }
     }
 

@@ -27,6 +27,20 @@ public record HostAndPort(String host, int port)
      */
     public static HostAndPort parse(final String text, final String what)
     {
+        return parse(text, what, false);
+    }
+
+    /**
+     * Parse {@code host:port}, where port 0 may stand for any free port.
+     *
+     * @param text           the endpoint.
+     * @param what           what it is, for the error message.
+     * @param anyPortAllowed whether port 0 is allowed.
+     * @return the endpoint.
+     * @throws IllegalArgumentException naming the text and what is wrong with it.
+     */
+    public static HostAndPort parse(final String text, final String what, final boolean anyPortAllowed)
+    {
         if (text == null || text.isBlank())
         {
             throw new IllegalArgumentException(what + " must be HOST:PORT, e.g. 198.18.0.2:40123: it is empty");
@@ -58,9 +72,10 @@ public record HostAndPort(String host, int port)
         {
             throw new IllegalArgumentException(what + ": the port is not a number: " + text, ex);
         }
-        if (port < 1 || port > 65535)
+        if (port < (anyPortAllowed ? 0 : 1) || port > 65535)
         {
-            throw new IllegalArgumentException(what + ": the port must be 1..65535: " + text);
+            throw new IllegalArgumentException(what + ": the port must be " + (anyPortAllowed ? 0 : 1)
+                + "..65535: " + text);
         }
         return new HostAndPort(host, port);
     }
