@@ -97,6 +97,26 @@ public final class SimplerNode implements AutoCloseable
     }
 
     /**
+     * Tasks the node ran successfully and whose outputs went back to their L4.
+     *
+     * @return the count since the start.
+     */
+    public long tasksSucceeded()
+    {
+        return host.tasksSucceeded();
+    }
+
+    /**
+     * Tasks that failed on the node (unknown function, a failed run) and whose failure went back to their L4.
+     *
+     * @return the count since the start.
+     */
+    public long tasksFailed()
+    {
+        return host.tasksFailed();
+    }
+
+    /**
      * Stop accepting sessions, tell the admitted L4s that the node is closing (their tasks in flight fail at once),
      * close the Worker (bounded wait for its runs) and free everything. Idempotent.
      */

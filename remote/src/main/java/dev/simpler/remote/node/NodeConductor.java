@@ -190,12 +190,7 @@ final class NodeConductor implements Agent
     {
         nowNs = System.nanoTime();
         int work = subscription.poll(assembler, RemoteConfiguration.FRAGMENT_LIMIT);
-        NodeTask returned;
-        while ((returned = fromRunner.poll()) != null)
-        {
-            onTaskReturned(returned);
-            work++;
-        }
+        work += drainReturned();
         if (pendingSends > 0)
         {
             work += sendPending();
@@ -381,13 +376,21 @@ final class NodeConductor implements Agent
     private void onTask(final NodeSession session, final DirectBuffer buffer, final int body)
     {
         final NodeTask task = session.task;
+        final TaskDecoder decoder = taskDecoder.wrap(buffer, body, TaskDecoder.BLOCK_LENGTH,
+            TaskDecoder.SCHEMA_VERSION);
+        if (task.state == NodeTask.WITH_RUNNER)
+        {
+            // The runner hands a task back before its completion goes out, so it is in the queue by now.
+            drainReturned();
+        }
         if (task.state != NodeTask.IDLE)
         {
             drops.drop(DropReason.UNEXPECTED, session.imageSessionId);
+            writer.failure(session.publication, session.token, decoder.taskId(), 1, "protocol error: " + name
+                + " received task " + decoder.taskId() + " while task " + task.taskId + " of the session is in "
+                + "flight; a lane has one task in flight");
             return;
         }
-        final TaskDecoder decoder = taskDecoder.wrap(buffer, body, TaskDecoder.BLOCK_LENGTH,
-            TaskDecoder.SCHEMA_VERSION);
         task.taskId = decoder.taskId();
         task.function = decoder.function();
         task.stagingBytes = decoder.stagingBytes();
@@ -551,6 +554,18 @@ final class NodeConductor implements Agent
             pendingSends--;
         }
         dispatch(task);
+    }
+
+    private int drainReturned()
+    {
+        int drained = 0;
+        NodeTask returned;
+        while ((returned = fromRunner.poll()) != null)
+        {
+            onTaskReturned(returned);
+            drained++;
+        }
+        return drained;
     }
 
     private void onTaskReturned(final NodeTask task)

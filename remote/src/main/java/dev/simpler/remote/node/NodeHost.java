@@ -38,6 +38,7 @@ public final class NodeHost implements AutoCloseable
     private final Transport transport;
     private final DropCounters drops;
     private final NodeConductor conductor;
+    private final NodeRunner runner;
     private final AgentRunner conductorRunner;
     private final AgentRunner runnerRunner;
     private boolean closed;
@@ -48,6 +49,7 @@ public final class NodeHost implements AutoCloseable
         final Transport transport,
         final DropCounters drops,
         final NodeConductor conductor,
+        final NodeRunner runner,
         final AgentRunner conductorRunner,
         final AgentRunner runnerRunner)
     {
@@ -56,6 +58,7 @@ public final class NodeHost implements AutoCloseable
         this.transport = transport;
         this.drops = drops;
         this.conductor = conductor;
+        this.runner = runner;
         this.conductorRunner = conductorRunner;
         this.runnerRunner = runnerRunner;
     }
@@ -115,7 +118,8 @@ public final class NodeHost implements AutoCloseable
             // The conductor owns the subscription now: its onClose closes it.
             subscription = null;
             final AgentRunner runnerThread = startAgent(runner, worker, address);
-            return new NodeHost(address, worker, transport, drops, conductor, conductorRunner, runnerThread);
+            return new NodeHost(address, worker, transport, drops, conductor, runner, conductorRunner,
+                runnerThread);
         }
         catch (final RuntimeException | Error ex)
         {
@@ -188,6 +192,26 @@ public final class NodeHost implements AutoCloseable
     public long sessionsRefused()
     {
         return conductor.refusedTotal();
+    }
+
+    /**
+     * Tasks that succeeded and whose outputs went back.
+     *
+     * @return the count.
+     */
+    public long tasksSucceeded()
+    {
+        return runner.tasksSucceeded();
+    }
+
+    /**
+     * Tasks that failed and whose failure went back.
+     *
+     * @return the count.
+     */
+    public long tasksFailed()
+    {
+        return runner.tasksFailed();
     }
 
     /**

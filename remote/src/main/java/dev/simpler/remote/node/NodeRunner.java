@@ -2,6 +2,7 @@ package dev.simpler.remote.node;
 
 import java.nio.ByteOrder;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -20,6 +21,7 @@ import dev.simpler.remote.codec.DataPieceEncoder;
 import dev.simpler.remote.codec.MessageHeaderEncoder;
 import dev.simpler.remote.codec.TaskStatus;
 import dev.simpler.remote.transport.ControlWriter;
+import dev.simpler.remote.transport.RemoteConfiguration;
 import dev.simpler.remote.transport.TaskLayout;
 import io.aeron.Publication;
 import io.aeron.logbuffer.BufferClaim;
@@ -51,12 +53,14 @@ final class NodeRunner implements Agent
     private final NodeTask[] inFlight;
     private int inFlightCount;
 
-    private final ControlWriter writer = new ControlWriter();
+    private boolean completionClaimed;
     private final BufferClaim claim = new BufferClaim();
     private final MessageHeaderEncoder header = new MessageHeaderEncoder();
     private final CompletionEncoder completion = new CompletionEncoder();
     private final DataPieceEncoder piece = new DataPieceEncoder();
     private final UnsafeBuffer tensorBytes = new UnsafeBuffer(0, 0);
+    private final AtomicLong tasksSucceeded = new AtomicLong();
+    private final AtomicLong tasksFailed = new AtomicLong();
 
     /**
      * A runner.
@@ -112,9 +116,16 @@ final class NodeRunner implements Agent
                 System.arraycopy(inFlight, i + 1, inFlight, i, inFlightCount - i - 1);
                 inFlight[--inFlightCount] = null;
                 t.handle = null;
+                // The task goes back before its completion is committed: once the L4 can see the completion it
+                // may send its next task, and the conductor must find this one returned by then.
                 if (!fromRunner.offer(t))
                 {
                     throw new IllegalStateException("the conductor's queue is full: it holds a task per session");
+                }
+                if (completionClaimed)
+                {
+                    completionClaimed = false;
+                    claim.commit();
                 }
                 work++;
             }
@@ -180,7 +191,7 @@ final class NodeRunner implements Agent
         final long result;
         if (task.failed)
         {
-            result = writer.failure(publication, session.token, task.taskId, task.errorCode, task.errorMessage);
+            result = claimFailure(task, publication);
         }
         else
         {
@@ -202,11 +213,33 @@ final class NodeRunner implements Agent
                 result = complete(task, publication, BooleanType.FALSE, 0);
             }
         }
-        if (ControlWriter.sent(result) || ControlWriter.failedForGood(result))
+        if (ControlWriter.sent(result))
         {
+            completionClaimed = true;
+            (task.failed ? tasksFailed : tasksSucceeded).incrementAndGet();
             return -1;
         }
-        return 0;
+        return ControlWriter.failedForGood(result) ? -1 : 0;
+    }
+
+    /**
+     * Tasks whose success went back to their L4.
+     *
+     * @return the count, read from any thread.
+     */
+    long tasksSucceeded()
+    {
+        return tasksSucceeded.get();
+    }
+
+    /**
+     * Tasks whose failure went back to their L4.
+     *
+     * @return the count, read from any thread.
+     */
+    long tasksFailed()
+    {
+        return tasksFailed.get();
     }
 
     private void outcome(final NodeTask task)
@@ -273,7 +306,7 @@ final class NodeRunner implements Agent
         return complete(task, publication, BooleanType.TRUE, outbound);
     }
 
-    /** Send an OK completion with the given bytes of outputs inline (all of them, or none). */
+    /** Claim and encode an OK completion with the given bytes of outputs inline (all or none); the caller commits. */
     private long complete(
         final NodeTask task, final Publication publication, final BooleanType dataInline, final int inlineBytes)
     {
@@ -307,7 +340,25 @@ final class NodeRunner implements Agent
         }
         completion.limit(at);
         completion.putErrorMessage(EMPTY, 0, 0);
-        claim.commit();
+        return result;
+    }
+
+    /** Claim and encode a FAILED completion; the caller commits it. */
+    private long claimFailure(final NodeTask task, final Publication publication)
+    {
+        final byte[] text = ControlWriter.utf8(task.errorMessage, RemoteConfiguration.MAX_ERROR_MESSAGE_BYTES);
+        final long result = publication.tryClaim(COMPLETION_HEADER + text.length, claim);
+        if (ControlWriter.sent(result))
+        {
+            completion.wrapAndApplyHeader(claim.buffer(), claim.offset(), header)
+                .sessionToken(task.session.token)
+                .taskId(task.taskId)
+                .status(TaskStatus.FAILED)
+                .errorCode(task.errorCode)
+                .dataInline(BooleanType.FALSE)
+                .putData(EMPTY, 0, 0)
+                .putErrorMessage(text, 0, text.length);
+        }
         return result;
     }
 }
