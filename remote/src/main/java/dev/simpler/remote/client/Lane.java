@@ -79,6 +79,7 @@ public final class Lane
     private static final int REFUSED = 4;
     private static final int NODE_UNPROVEN = 5;
     private static final int GOT_CHALLENGE = 6;
+    private static final long REQUEST_RESEND_NS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private static final int TASK_NONE = 0;
     private static final int AWAIT_GRANT = 1;
@@ -288,12 +289,21 @@ public final class Lane
             Handshake.nonce(clientNonce);
             handshakeState = AWAIT_CHALLENGE;
             refusal = null;
-            while (!ControlWriter.sent(writer.sessionRequest(publication, replyPort, clientNonce)))
+            // A node running as many handshakes as it may drops the request: it is sent again until answered.
+            long resendAt = 0;
+            while (handshakeState == AWAIT_CHALLENGE)
             {
-                checkDeadline(deadline, "took no session request within " + timeoutMs + " ms");
-                idle.idle();
+                nowNs = System.nanoTime();
+                if (nowNs - resendAt >= 0
+                    && ControlWriter.sent(writer.sessionRequest(publication, replyPort, clientNonce)))
+                {
+                    resendAt = nowNs + REQUEST_RESEND_NS;
+                }
+                final int work = subscription.poll(assembler, RemoteConfiguration.FRAGMENT_LIMIT);
+                checkDeadline(deadline, "did not answer the session request within " + timeoutMs + " ms");
+                idle.idle(work);
             }
-            awaitHandshake(AWAIT_CHALLENGE, deadline, timeoutMs);
+            checkHandshake();
 
             handshake.l4Proof(clientNonce, nodeNonce, proof);
             handshakeState = AWAIT_ADMIT;
@@ -344,6 +354,11 @@ public final class Lane
             idle.idle(work);
         }
         idle.reset();
+        checkHandshake();
+    }
+
+    private void checkHandshake()
+    {
         if (handshakeState == REFUSED)
         {
             throw new IllegalStateException(nodeName + " refused the session: " + refusal);
