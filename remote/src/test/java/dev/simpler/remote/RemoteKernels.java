@@ -19,13 +19,13 @@ import dev.simpler.engine.Worker;
 final class RemoteKernels
 {
     /** Function: tensor 1 = tensor 0 × scalar 0 (INPUT, OUTPUT_EXISTING). */
-    static final String SCALE = "scale";
+    static final String SCALE = "test-scale";
     /** Function: tensor 1 += tensor 0 (INPUT, INOUT). */
-    static final String ACCUMULATE = "accumulate";
+    static final String ACCUMULATE = "test-accumulate";
     /** Function: tensor 0 = −tensor 0 + scalar 0 (INOUT). */
-    static final String NEGATE_ADD = "negate-add";
+    static final String NEGATE_ADD = "test-negate-add";
     /** Function: fails with the text of scalar 0. */
-    static final String FAIL = "fail";
+    static final String FAIL = "test-fail";
 
     /** out[i] = in[i] * k: (INPUT in, OUTPUT_EXISTING out, scalar k). */
     static final SubCallable SCALE_KERNEL = (args) ->

@@ -87,6 +87,7 @@ final class NodeConductor implements Agent
     private final AtomicLong admittedTotal = new AtomicLong();
     private final AtomicLong refusedTotal = new AtomicLong();
     private volatile int admittedNow;
+    private volatile long stagingInUse;
     private int pendingHandshakes;
     private int pendingSends;
     private long nowNs;
@@ -160,6 +161,16 @@ final class NodeConductor implements Agent
     }
 
     /**
+     * Staging bytes held now: the slots of the sessions not yet released and the blocks of large tasks.
+     *
+     * @return bytes, read from any thread.
+     */
+    long stagingInUse()
+    {
+        return stagingInUse;
+    }
+
+    /**
      * Sessions admitted since the node started.
      *
      * @return the count, read from any thread.
@@ -203,6 +214,7 @@ final class NodeConductor implements Agent
         {
             nextTimerNs = nowNs + TIMER_INTERVAL_NS;
             work += onTimer();
+            stagingInUse = blocks.bytesInUse() + (long)(maxSessions - freeSlotCount) * RemoteConfiguration.SLOT_BYTES;
         }
         return work;
     }

@@ -215,6 +215,16 @@ public final class NodeHost implements AutoCloseable
     }
 
     /**
+     * Staging bytes held now (sessions' slots and large tasks' blocks), as of the conductor's last timer tick.
+     *
+     * @return bytes.
+     */
+    public long stagingInUse()
+    {
+        return conductor.stagingInUse();
+    }
+
+    /**
      * The most staging bytes one task may need.
      *
      * @return bytes.

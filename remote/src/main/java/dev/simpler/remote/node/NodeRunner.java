@@ -152,6 +152,7 @@ final class NodeRunner implements Agent
             else
             {
                 task.buildArgs();
+                clearOutputs(task);
                 try
                 {
                     task.handle = worker.submit(fn, task.args);
@@ -163,6 +164,23 @@ final class NodeRunner implements Agent
             }
         }
         inFlight[inFlightCount++] = task;
+    }
+
+    /**
+     * Zero the staging of the tensors that only come back (OUTPUT, OUTPUT_EXISTING): their bytes do not travel to
+     * the node, and what a function leaves unwritten must come back as zeros, not as an earlier task's bytes.
+     */
+    private void clearOutputs(final NodeTask task)
+    {
+        for (int i = 0; i < task.tensorCount; i++)
+        {
+            if (!task.isNull[i] && task.nbytes[i] > 0 && TaskLayout.fromNode(task.tag[i])
+                && !TaskLayout.toNode(task.tag[i]))
+            {
+                tensorBytes.wrap(task.base + task.blockOffset[i], (int)task.nbytes[i]);
+                tensorBytes.setMemory(0, (int)task.nbytes[i], (byte)0);
+            }
+        }
     }
 
     /**
