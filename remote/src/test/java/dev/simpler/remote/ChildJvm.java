@@ -1,15 +1,21 @@
 package dev.simpler.remote;
 
 import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+
+import dev.simpler.mailbox.SharedMemoryFile;
+import dev.simpler.remote.transport.Transport;
 
 /**
  * A JVM the remote tests start (a node, an L4), on this JVM's class path, optionally inside a network namespace:
@@ -18,16 +24,24 @@ import java.util.concurrent.TimeUnit;
  */
 final class ChildJvm implements AutoCloseable
 {
+    private static final int MAX_LINES = 10_000;
+    private static final int LAST_LINES = 40;
+    private static final Path LOG_DIRECTORY = Path.of("target", "child-logs");
+
     private final String name;
     private final Process process;
-    private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    private final List<String> seen = new ArrayList<>();
+    /** Lines not yet awaited; a child that floods its output loses the oldest here, never the test's memory. */
+    private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>(MAX_LINES);
+    /** The last lines, for messages; the whole output is in {@link #log}. */
+    private final ArrayDeque<String> seen = new ArrayDeque<>();
+    private final Path log;
     private final Thread reader;
 
     private ChildJvm(final String name, final Process process)
     {
         this.name = name;
         this.process = process;
+        this.log = LOG_DIRECTORY.resolve(name.replaceAll("[^A-Za-z0-9.-]", "_") + "-" + process.pid() + ".log");
         this.reader = new Thread(this::readLines, "child-output-" + name);
         reader.setDaemon(true);
         reader.start();
@@ -62,6 +76,7 @@ final class ChildJvm implements AutoCloseable
         command.addAll(List.of(args));
         try
         {
+            Files.createDirectories(LOG_DIRECTORY);
             return new ChildJvm(name, new ProcessBuilder(command).redirectErrorStream(true).start());
         }
         catch (final IOException ex)
@@ -108,6 +123,24 @@ final class ChildJvm implements AutoCloseable
     }
 
     /**
+     * Send the JVM a line on its standard input.
+     *
+     * @param line the line.
+     */
+    void send(final String line)
+    {
+        try
+        {
+            process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(name + " takes no more input: " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
      * Kill the JVM with SIGKILL and wait for it to be gone.
      */
     void kill() throws InterruptedException
@@ -117,6 +150,9 @@ final class ChildJvm implements AutoCloseable
         {
             throw new AssertionError(name + " did not die within 10 s of SIGKILL");
         }
+        // What a killed JVM could not remove: its media driver directory and shared memory files.
+        Transport.sweepStale(Transport.parentDirectory());
+        SharedMemoryFile.sweepStale();
     }
 
     /**
@@ -134,13 +170,19 @@ final class ChildJvm implements AutoCloseable
     }
 
     /**
-     * What the JVM printed so far.
+     * The last lines the JVM printed.
      *
      * @return the lines.
      */
     synchronized String printed()
     {
-        return String.join("\n", seen);
+        return String.join("\n", seen) + "\n(all of it in " + log.toAbsolutePath() + ")";
+    }
+
+    @Override
+    public String toString()
+    {
+        return name;
     }
 
     @Override
@@ -164,16 +206,28 @@ final class ChildJvm implements AutoCloseable
     private void readLines()
     {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-            StandardCharsets.UTF_8)))
+            StandardCharsets.UTF_8));
+            BufferedWriter out = Files.newBufferedWriter(log, StandardCharsets.UTF_8))
         {
             String line;
             while ((line = in.readLine()) != null)
             {
+                out.write(line);
+                out.newLine();
+                out.flush();
                 synchronized (this)
                 {
-                    seen.add(line);
+                    seen.addLast(line);
+                    if (seen.size() > LAST_LINES)
+                    {
+                        seen.removeFirst();
+                    }
                 }
-                lines.add(line);
+                if (!lines.offer(line))
+                {
+                    lines.poll();
+                    lines.offer(line);
+                }
             }
         }
         catch (final IOException ex)

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.BufferUtil;
 import org.agrona.CloseHelper;
@@ -28,6 +29,7 @@ import dev.simpler.remote.codec.HeartbeatDecoder;
 import dev.simpler.remote.codec.MessageHeaderDecoder;
 import dev.simpler.remote.codec.MessageHeaderEncoder;
 import dev.simpler.remote.codec.RefuseDecoder;
+import dev.simpler.remote.codec.RefuseReason;
 import dev.simpler.remote.codec.TaskEncoder;
 import dev.simpler.remote.transport.ControlWriter;
 import dev.simpler.remote.transport.DropCounters;
@@ -80,6 +82,7 @@ public final class Lane
     private static final int NODE_UNPROVEN = 5;
     private static final int GOT_CHALLENGE = 6;
     private static final long REQUEST_RESEND_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long FULL_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private static final int TASK_NONE = 0;
     private static final int AWAIT_GRANT = 1;
@@ -112,6 +115,8 @@ public final class Lane
     private long nowNs;
     private long lastHeardNs;
     private long lastSentNs;
+    /** When a thread last looked at the node's silence. */
+    private long lastCheckNs;
     private String endReason;
 
     private int handshakeState;
@@ -120,6 +125,7 @@ public final class Lane
     private final byte[] proof = new byte[Handshake.DIGEST_LENGTH];
     private final byte[] nodeMac = new byte[Handshake.DIGEST_LENGTH];
     private String refusal;
+    private boolean refusedFull;
 
     private int taskState;
     private long nextTaskId;
@@ -260,15 +266,38 @@ public final class Lane
     // ------------------------------------------------------------------------------------------ session
 
     /**
-     * Open a session: fresh channels, the handshake, the node's proof. The caller owns the lane.
+     * Open a session: fresh channels, the handshake, the node's proof; a node refusing because it is full is asked
+     * again until the connect timeout. The caller owns the lane.
      *
      * @throws IllegalStateException naming the node and what went wrong (no answer in time, refused, a node that
      *                               does not hold the secret).
      */
     public void connect()
     {
-        disconnect(null);
         final long deadline = System.nanoTime() + connectTimeoutNs;
+        while (true)
+        {
+            try
+            {
+                connect(deadline);
+                return;
+            }
+            catch (final IllegalStateException ex)
+            {
+                // A full node is a passing state (an ended session's run still holds its place): try again.
+                if (!refusedFull || System.nanoTime() - deadline > 0)
+                {
+                    throw ex;
+                }
+            }
+            LockSupport.parkNanos(FULL_RETRY_NS);
+        }
+    }
+
+    private void connect(final long deadline)
+    {
+        disconnect(null);
+        refusedFull = false;
         final long timeoutMs = TimeUnit.NANOSECONDS.toMillis(connectTimeoutNs);
         try
         {
@@ -316,6 +345,7 @@ public final class Lane
             nowNs = System.nanoTime();
             lastHeardNs = nowNs;
             lastSentNs = nowNs;
+            lastCheckNs = nowNs;
             endReason = null;
             connected = true;
         }
@@ -449,6 +479,7 @@ public final class Lane
                 return 0;
             }
             nowNs = now;
+            creditStall();
             int work = subscription.poll(assembler, RemoteConfiguration.FRAGMENT_LIMIT);
             if (!connected)
             {
@@ -793,8 +824,25 @@ public final class Lane
         idle.idle(work);
     }
 
+    /**
+     * A thread that did not look at this lane for a while was starved itself: the node's silence over the gap is not
+     * the node's.
+     */
+    private void creditStall()
+    {
+        final long gap = nowNs - lastCheckNs;
+        if (gap > RemoteConfiguration.STALL_NS)
+        {
+            // Only what exceeds a normal wait is credited, so that a thread starved all the time still sees a dead
+            // node's silence add up.
+            lastHeardNs += gap - RemoteConfiguration.STALL_NS;
+        }
+        lastCheckNs = nowNs;
+    }
+
     private void checkAlive() throws TaskExecutionException
     {
+        creditStall();
         if (closed)
         {
             disconnect("the RemoteWorker was closed");
@@ -922,6 +970,7 @@ public final class Lane
         final String why = refuseDecoder.reason() + ": " + refuseDecoder.message();
         if (handshakeState == AWAIT_CHALLENGE || handshakeState == AWAIT_ADMIT)
         {
+            refusedFull = refuseDecoder.reason() == RefuseReason.FULL;
             refusal = why;
             handshakeState = REFUSED;
         }

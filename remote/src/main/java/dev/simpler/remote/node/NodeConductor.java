@@ -61,6 +61,8 @@ final class NodeConductor implements Agent
     private final ControlWriter writer = new ControlWriter();
     private final Handshake handshake;
     private final DropCounters drops;
+    private final NodeFault fault;
+    private boolean brokenHandled;
     private final Int2ObjectHashMap<NodeSession> sessionsByImage = new Int2ObjectHashMap<>();
     private final ArrayList<NodeSession> sessions = new ArrayList<>();
     private final ArrayDeque<NodeSession> awaitingStaging = new ArrayDeque<>();
@@ -92,6 +94,7 @@ final class NodeConductor implements Agent
     private int pendingSends;
     private long nowNs;
     private long nextTimerNs;
+    private long lastTimerNs = System.nanoTime();
 
     /**
      * A conductor.
@@ -105,6 +108,7 @@ final class NodeConductor implements Agent
      * @param toRunner     where complete tasks go.
      * @param fromRunner   where the runner gives finished tasks back.
      * @param drops        the node's drop counters.
+     * @param fault        what breaks the node.
      */
     NodeConductor(
         final String name,
@@ -115,8 +119,10 @@ final class NodeConductor implements Agent
         final int maxSessions,
         final OneToOneConcurrentArrayQueue<NodeTask> toRunner,
         final OneToOneConcurrentArrayQueue<NodeTask> fromRunner,
-        final DropCounters drops)
+        final DropCounters drops,
+        final NodeFault fault)
     {
+        this.fault = fault;
         this.name = name;
         this.aeron = aeron;
         this.subscription = subscription;
@@ -130,14 +136,27 @@ final class NodeConductor implements Agent
         this.heartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(RemoteConfiguration.HEARTBEAT_INTERVAL_MS);
         this.heartbeatTimeoutNs = TimeUnit.MILLISECONDS.toNanos(RemoteConfiguration.HEARTBEAT_TIMEOUT_MS);
         this.handshakeTimeoutNs = TimeUnit.MILLISECONDS.toNanos(RemoteConfiguration.HANDSHAKE_TIMEOUT_MS);
-        this.freeSlots = new int[maxSessions];
-        for (int i = 0; i < maxSessions; i++)
+        final int slots = slotCount(maxSessions);
+        this.freeSlots = new int[slots];
+        for (int i = 0; i < slots; i++)
         {
-            freeSlots[i] = maxSessions - 1 - i;
+            freeSlots[i] = slots - 1 - i;
         }
-        this.freeSlotCount = maxSessions;
-        final long slotsBytes = (long)maxSessions * RemoteConfiguration.SLOT_BYTES;
-        this.blocks = new StagingArena(stagingBase + slotsBytes, staging.capacity() - slotsBytes, maxSessions + 1);
+        this.freeSlotCount = slots;
+        final long slotsBytes = (long)slots * RemoteConfiguration.SLOT_BYTES;
+        this.blocks = new StagingArena(stagingBase + slotsBytes, staging.capacity() - slotsBytes, slots + 1);
+    }
+
+    /**
+     * Staging slots of a node: two per session it admits, so that an ended session whose run has not finished yet
+     * (its memory cannot be reused before) does not keep the next L4 out.
+     *
+     * @param maxSessions sessions admitted at once.
+     * @return the slots.
+     */
+    static int slotCount(final int maxSessions)
+    {
+        return 2 * maxSessions;
     }
 
     /**
@@ -200,6 +219,11 @@ final class NodeConductor implements Agent
     public int doWork()
     {
         nowNs = System.nanoTime();
+        if (fault.isBroken() && !brokenHandled)
+        {
+            brokenHandled = true;
+            endAllSessions();
+        }
         int work = subscription.poll(assembler, RemoteConfiguration.FRAGMENT_LIMIT);
         work += drainReturned();
         if (pendingSends > 0)
@@ -214,9 +238,22 @@ final class NodeConductor implements Agent
         {
             nextTimerNs = nowNs + TIMER_INTERVAL_NS;
             work += onTimer();
-            stagingInUse = blocks.bytesInUse() + (long)(maxSessions - freeSlotCount) * RemoteConfiguration.SLOT_BYTES;
+            final long slotsInUse = freeSlots.length - freeSlotCount;
+            stagingInUse = blocks.bytesInUse() + slotsInUse * RemoteConfiguration.SLOT_BYTES;
         }
         return work;
+    }
+
+    private void endAllSessions()
+    {
+        for (int i = sessions.size() - 1; i >= 0; i--)
+        {
+            final NodeSession session = sessions.get(i);
+            if (session.state == NodeSession.ADMITTED)
+            {
+                closeSession(session, fault.reason(), RefuseReason.PROTOCOL);
+            }
+        }
     }
 
     @Override
@@ -340,6 +377,11 @@ final class NodeConductor implements Agent
         sessionsByImage.put(imageId, session);
         sessions.add(session);
         pendingHandshakes++;
+        if (fault.isBroken())
+        {
+            refuse(session, RefuseReason.CLOSING, fault.reason());
+            return;
+        }
         if (requestDecoder.protocolVersion() != RemoteConfiguration.PROTOCOL_VERSION)
         {
             refuse(session, RefuseReason.UNSUPPORTED_VERSION, name + " speaks protocol version "
@@ -366,10 +408,16 @@ final class NodeConductor implements Agent
                 + "HMAC-SHA256 answer to its challenge and it does not match; give the L4 the node's secret");
             return;
         }
-        if (admittedNow >= maxSessions || freeSlotCount == 0)
+        if (admittedNow >= maxSessions)
         {
             refuse(session, RefuseReason.FULL, name + " has " + admittedNow + " sessions, as many as it admits ("
                 + "SimplerNode.Builder.maxSessions)");
+            return;
+        }
+        if (freeSlotCount == 0)
+        {
+            refuse(session, RefuseReason.FULL, name + " has no staging slot free: ended sessions' runs still hold "
+                + "them");
             return;
         }
         session.slot = stagingBase + (long)freeSlots[--freeSlotCount] * RemoteConfiguration.SLOT_BYTES;
@@ -706,12 +754,17 @@ final class NodeConductor implements Agent
 
     private int onTimer()
     {
+        // A conductor that did not run for a while was starved itself: its peers' silence over the gap is not theirs.
+        // Only what exceeds a normal wait is credited, so that a silence still adds up under constant starvation.
+        final long stall = Math.max(0, nowNs - lastTimerNs - RemoteConfiguration.STALL_NS);
+        lastTimerNs = nowNs;
         int work = 0;
         for (int i = sessions.size() - 1; i >= 0; i--)
         {
             final NodeSession session = sessions.get(i);
             if (session.state == NodeSession.ADMITTED)
             {
+                session.lastHeardNs += stall;
                 if (nowNs - session.lastHeardNs > heartbeatTimeoutNs)
                 {
                     closeSession(session, "the L4 sent nothing for " + RemoteConfiguration.HEARTBEAT_TIMEOUT_MS

@@ -103,21 +103,24 @@ public final class NodeHost implements AutoCloseable
             }
             final String address = resolvedAddress(listen, subscription);
             final String name = "node " + address;
-            final long slotsBytes = (long)maxSessions * RemoteConfiguration.SLOT_BYTES;
+            final long slotsBytes = (long)NodeConductor.slotCount(maxSessions) * RemoteConfiguration.SLOT_BYTES;
             final Tensor stagingTensor =
                 worker.sharedTensor(DataType.UINT8, Math.toIntExact(slotsBytes + stagingBytes));
             final UnsafeBuffer staging = new UnsafeBuffer(stagingTensor.address(), (int)stagingTensor.nbytes());
-            final OneToOneConcurrentArrayQueue<NodeTask> toRunner = new OneToOneConcurrentArrayQueue<>(maxSessions);
-            final OneToOneConcurrentArrayQueue<NodeTask> fromRunner = new OneToOneConcurrentArrayQueue<>(maxSessions);
+            // A task per staging slot can be with the runner: an ended session's run may still be going.
+            final int maxTasks = NodeConductor.slotCount(maxSessions);
+            final OneToOneConcurrentArrayQueue<NodeTask> toRunner = new OneToOneConcurrentArrayQueue<>(maxTasks);
+            final OneToOneConcurrentArrayQueue<NodeTask> fromRunner = new OneToOneConcurrentArrayQueue<>(maxTasks);
             final DropCounters drops = new DropCounters(name);
+            final NodeFault fault = new NodeFault(name);
             final NodeConductor conductor = new NodeConductor(name, transport.aeron(), subscription, secret, staging,
-                maxSessions, toRunner, fromRunner, drops);
+                maxSessions, toRunner, fromRunner, drops, fault);
             final NodeRunner runner = new NodeRunner(name, worker, byHandle, functionNames, toRunner, fromRunner,
-                maxSessions);
-            conductorRunner = startAgent(conductor, worker, address);
+                maxTasks, fault);
+            conductorRunner = startAgent(conductor, worker, address, fault);
             // The conductor owns the subscription now: its onClose closes it.
             subscription = null;
-            final AgentRunner runnerThread = startAgent(runner, worker, address);
+            final AgentRunner runnerThread = startAgent(runner, worker, address, fault);
             return new NodeHost(address, worker, transport, drops, conductor, runner, conductorRunner,
                 runnerThread);
         }
@@ -280,12 +283,11 @@ public final class NodeHost implements AutoCloseable
         return endpoint != null ? endpoint : resolved;
     }
 
-    private static AgentRunner startAgent(final Agent agent, final Worker worker, final String address)
+    private static AgentRunner startAgent(
+        final Agent agent, final Worker worker, final String address, final NodeFault fault)
     {
         final AgentRunner runner = new AgentRunner(Transport.idleStrategy(worker.waitStrategy()),
-            (error) -> System.err.println("simpler-remote: " + agent.roleName() + " of node " + address + ": "
-                + error),
-            null, agent);
+            (error) -> fault.onError(agent.roleName(), error), null, agent);
         AgentRunner.startOnThread(runner, (runnable) ->
         {
             final Thread thread = new Thread(runnable, agent.roleName() + "-" + address);

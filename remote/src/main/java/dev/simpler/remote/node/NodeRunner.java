@@ -54,6 +54,7 @@ final class NodeRunner implements Agent
     private int inFlightCount;
 
     private boolean completionClaimed;
+    private final NodeFault fault;
     private final BufferClaim claim = new BufferClaim();
     private final MessageHeaderEncoder header = new MessageHeaderEncoder();
     private final CompletionEncoder completion = new CompletionEncoder();
@@ -71,7 +72,8 @@ final class NodeRunner implements Agent
      * @param functionNames their names, for the message of an unknown handle.
      * @param toRunner      complete tasks from the conductor.
      * @param fromRunner    finished tasks back to the conductor.
-     * @param maxTasks      tasks in flight at most (one per session).
+     * @param maxTasks      tasks with the runner at most (one per staging slot).
+     * @param fault         what breaks the node.
      */
     NodeRunner(
         final String name,
@@ -80,8 +82,10 @@ final class NodeRunner implements Agent
         final String functionNames,
         final OneToOneConcurrentArrayQueue<NodeTask> toRunner,
         final OneToOneConcurrentArrayQueue<NodeTask> fromRunner,
-        final int maxTasks)
+        final int maxTasks,
+        final NodeFault fault)
     {
+        this.fault = fault;
         this.name = name;
         this.worker = worker;
         this.functions = functions;
@@ -100,6 +104,11 @@ final class NodeRunner implements Agent
     @Override
     public int doWork()
     {
+        if (fault.isBroken())
+        {
+            // The conductor ends every session; this runner's state can no longer be trusted.
+            return 0;
+        }
         int work = 0;
         NodeTask task;
         while ((task = toRunner.poll()) != null)

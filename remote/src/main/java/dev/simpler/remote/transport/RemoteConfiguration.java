@@ -89,10 +89,18 @@ public final class RemoteConfiguration
     public static final long IDLE_MIN_PARK_NS = 1_000L;
 
     /**
-     * Longest park of a backing-off thread: a task arriving at an idle node waits at most this long to be seen,
-     * while an idle node costs a few thousand wake-ups a second at most.
+     * Longest park of a backing-off thread (Aeron's own default): a task arriving at an idle node waits at most this
+     * long to be seen, and an idle node's threads wake a thousand times a second each, which a busy 2-core machine
+     * can afford (BUSY_SPIN is the mode for latency).
      */
-    public static final long IDLE_MAX_PARK_NS = 200_000L;
+    public static final long IDLE_MAX_PARK_NS = 1_000_000L;
+
+    /**
+     * A thread that checks a peer's heartbeats and finds it did not run for longer than this was starved of CPU
+     * itself: the excess does not count as the peer's silence (on a loaded 2-core machine a thread can wait most of
+     * a second to run, while the peer's messages wait unread).
+     */
+    public static final long STALL_NS = 100_000_000L;
 
     private RemoteConfiguration()
     {

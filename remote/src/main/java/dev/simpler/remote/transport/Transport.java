@@ -39,6 +39,7 @@ public final class Transport
 
     private static final Pattern DIRECTORY_PATTERN = Pattern.compile("simpler-aeron-(\\d{1,19})-[0-9a-f]{16}");
     private static final long DRIVER_TIMEOUT_MS = 10_000L;
+    private static final long LOG_INTERVAL_NS = 1_000_000_000L;
 
     private static Transport shared;
     private static int users;
@@ -258,9 +259,22 @@ public final class Transport
         };
     }
 
-    private static void logError(final Throwable error)
+    private static long lastLogNs = System.nanoTime() - 2 * LOG_INTERVAL_NS;
+    private static long unlogged;
+
+    /** Aeron's errors and warnings (a peer unreachable: one per datagram), at most one line a second. */
+    private static synchronized void logError(final Throwable error)
     {
-        System.err.println("simpler-remote: aeron: " + error);
+        final long now = System.nanoTime();
+        if (now - lastLogNs < LOG_INTERVAL_NS)
+        {
+            unlogged++;
+            return;
+        }
+        lastLogNs = now;
+        System.err.println("simpler-remote: aeron: " + error
+            + (unlogged > 0 ? " (and " + unlogged + " more since the last line)" : ""));
+        unlogged = 0;
     }
 
     private static synchronized void closeAtExit()
