@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -26,6 +27,7 @@ import dev.simpler.remote.transport.TaskLayout;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.constraints.Size;
 
 /**
@@ -41,7 +43,15 @@ import net.jqwik.api.constraints.Size;
  */
 class MessageValidatorPropertyTest
 {
+    private static final AtomicLong INPUTS = new AtomicLong();
+
     private final MessageValidator validator = new MessageValidator();
+
+    @AfterContainer
+    static void reportInputs()
+    {
+        System.out.println("MessageValidatorPropertyTest: " + INPUTS.get() + " inputs checked");
+    }
 
     @Property
     void arbitraryBytesAreDroppedOrDecodeWithinTheirBounds(@ForAll @Size(max = 600) final byte[] bytes)
@@ -115,6 +125,7 @@ class MessageValidatorPropertyTest
      */
     private int check(final byte[] bytes)
     {
+        INPUTS.incrementAndGet();
         final UnsafeBuffer exact = new UnsafeBuffer(bytes);
         final int result = validator.validate(exact, 0, bytes.length);
         if (result > 0)
