@@ -14,4 +14,6 @@ module dev.simpler.engine
     // CpuAffinity makes the engine read its module when pinning is first used.
 
     exports dev.simpler.engine;
+    // TaskExecutionException: a remote next-level worker fails a task with the node's own error code.
+    exports dev.simpler.engine.worker to dev.simpler.remote;
 }

@@ -491,6 +491,17 @@ public final class Worker implements IWorker, AutoCloseable
         return state == STATE_READY;
     }
 
+    /**
+     * How this Worker's threads wait (its builder's {@link Builder#waitStrategy}); a component that runs beside it,
+     * such as a remote node's threads, idles the same way.
+     *
+     * @return the wait strategy.
+     */
+    public WaitStrategy waitStrategy()
+    {
+        return config.waitStrategy;
+    }
+
     @Override
     public String toString()
     {

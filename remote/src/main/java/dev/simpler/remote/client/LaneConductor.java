@@ -1,0 +1,109 @@
+package dev.simpler.remote.client;
+
+import java.util.Arrays;
+
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+
+
+/**
+ * Keeps the idle lanes of this process alive (SPEC §15): for each lane that no thread is running a task on, it takes
+ * what the node sent, sends a heartbeat when one is due and drops the session of a node that fell silent, so that the
+ * next task reconnects at once. One thread for every lane of the process, started with the first lane and stopped
+ * with the last; it always backs off, as it has little to do.
+ */
+public final class LaneConductor implements Agent
+{
+    /** Longest park between steps: heartbeats are 100 ms apart, so a millisecond is plenty. */
+    private static final long IDLE_PARK_NS = 1_000_000L;
+
+    private static LaneConductor shared;
+    private static AgentRunner runner;
+
+    /** Copy on write: the conductor reads it without a lock or an iterator. */
+    private volatile Lane[] lanes = new Lane[0];
+
+    private LaneConductor()
+    {
+    }
+
+    /**
+     * Start servicing a lane.
+     *
+     * @param lane the lane, connected.
+     */
+    public static synchronized void add(final Lane lane)
+    {
+        if (shared == null)
+        {
+            shared = new LaneConductor();
+            runner = new AgentRunner(new BackoffIdleStrategy(10, 20, 1_000, IDLE_PARK_NS),
+                (error) -> System.err.println("simpler-remote: lane conductor: " + error), null, shared);
+            AgentRunner.startOnThread(runner, (runnable) ->
+            {
+                final Thread thread = new Thread(runnable, "simpler-remote-lanes");
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+        final Lane[] now = shared.lanes;
+        final Lane[] next = Arrays.copyOf(now, now.length + 1);
+        next[now.length] = lane;
+        shared.lanes = next;
+    }
+
+    /**
+     * Stop servicing a lane; the last one stops the thread.
+     *
+     * @param lane the lane.
+     */
+    public static synchronized void remove(final Lane lane)
+    {
+        if (shared == null)
+        {
+            return;
+        }
+        final Lane[] now = shared.lanes;
+        int at = -1;
+        for (int i = 0; i < now.length; i++)
+        {
+            if (now[i] == lane)
+            {
+                at = i;
+            }
+        }
+        if (at < 0)
+        {
+            return;
+        }
+        final Lane[] next = new Lane[now.length - 1];
+        System.arraycopy(now, 0, next, 0, at);
+        System.arraycopy(now, at + 1, next, at, now.length - at - 1);
+        shared.lanes = next;
+        if (next.length == 0)
+        {
+            runner.close();
+            runner = null;
+            shared = null;
+        }
+    }
+
+    @Override
+    public int doWork()
+    {
+        final long now = System.nanoTime();
+        int work = 0;
+        for (final Lane lane : lanes)
+        {
+            work += lane.service(now);
+        }
+        return work;
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "simpler-remote-lanes";
+    }
+}

@@ -1,0 +1,108 @@
+package dev.simpler.remote.transport;
+
+/**
+ * Every tunable of the remote module in one place, each with why it has its value. The protocol timings and
+ * Aeron's buffer sizes can be overridden with a system property (named beside each), read once at class load, as
+ * Aeron's own {@code Configuration} does; the rest are fixed.
+ */
+public final class RemoteConfiguration
+{
+    /** Aeron stream of the messages from an L4 to a node (on the node's listen endpoint). */
+    public static final int REQUEST_STREAM_ID = 7301;
+
+    /** Aeron stream of the messages from a node to an L4 (on the L4 lane's own reply endpoint). */
+    public static final int REPLY_STREAM_ID = 7302;
+
+    /** Version of the protocol a SessionRequest asks for; a node refuses any other. */
+    public static final int PROTOCOL_VERSION = 1;
+
+    /**
+     * Each side sends a heartbeat this often ({@code simpler.remote.heartbeat.interval.ms}, default 100): a tenth of
+     * the timeout, so a few lost heartbeats do not end a session.
+     */
+    public static final long HEARTBEAT_INTERVAL_MS = Long.getLong("simpler.remote.heartbeat.interval.ms", 100L);
+
+    /**
+     * A peer silent for this long is dead ({@code simpler.remote.heartbeat.timeout.ms}, default 1000): the L4 fails
+     * the node's task in flight, the node drops the L4's session. SPEC §15 wants both within 2 s of the fault; a GC
+     * pause longer than this in either JVM ends the session too.
+     */
+    public static final long HEARTBEAT_TIMEOUT_MS = Long.getLong("simpler.remote.heartbeat.timeout.ms", 1000L);
+
+    /** A node forgets a session whose handshake did not finish within this long. */
+    public static final long HANDSHAKE_TIMEOUT_MS = Long.getLong("simpler.remote.handshake.timeout.ms", 5000L);
+
+    /**
+     * Term length of every publication ({@code simpler.remote.term.length}, default 8 MiB): a publication maps three
+     * terms (sparse until written), and its flow-control window is half a term, enough to keep a 64 MiB transfer
+     * streaming on loopback and veth links.
+     */
+    public static final int TERM_LENGTH = Integer.getInteger("simpler.remote.term.length", 8 << 20);
+
+    /**
+     * MTU of every publication ({@code simpler.remote.mtu}, default 1408, Aeron's own, below the 1500 bytes of an
+     * Ethernet or veth link). Every message the module sends on the hot path fits in one frame of this size, so no
+     * message is fragmented or reassembled.
+     */
+    public static final int MTU = Integer.getInteger("simpler.remote.mtu", 1408);
+
+    /** Bytes a node keeps for each admitted session: a task needing no more staging is never granted. */
+    public static final int SLOT_BYTES = 64 * 1024;
+
+    /**
+     * Default bytes of a node's staging memory (a sparse shared file), where the tensors of the tasks in flight
+     * live: a slot per session and the larger tasks; a task needing more than it has fails.
+     */
+    public static final long DEFAULT_STAGING_BYTES = 256L << 20;
+
+    /** Default number of sessions a node admits at once (each RemoteWorker of an L4 is one). */
+    public static final int DEFAULT_MAX_SESSIONS = 64;
+
+    /** Handshakes a node runs at once; requests beyond are dropped and counted, so a flood costs little. */
+    public static final int MAX_PENDING_HANDSHAKES = 16;
+
+    /** Most tensors of one remote task. */
+    public static final int MAX_TENSORS = 256;
+
+    /** Most scalars of one remote task. */
+    public static final int MAX_SCALARS = 1024;
+
+    /** A task failure's message is cut to this many bytes of UTF-8, so that a completion fits in one frame. */
+    public static final int MAX_ERROR_MESSAGE_BYTES = 1000;
+
+    /** A refusal's message is cut to this many bytes. */
+    public static final int MAX_REFUSE_MESSAGE_BYTES = 512;
+
+    /** Each tensor of a task's block starts at a multiple of this many bytes (a cache line). */
+    public static final int BLOCK_ALIGNMENT = 64;
+
+    /** Fragments taken from a subscription in one duty cycle: enough to keep a large transfer moving. */
+    public static final int FRAGMENT_LIMIT = 256;
+
+    /** Spins of a backing-off thread before it yields (Agrona's BackoffIdleStrategy). */
+    public static final long IDLE_MAX_SPINS = 20;
+
+    /** Yields of a backing-off thread before it parks. */
+    public static final long IDLE_MAX_YIELDS = 50;
+
+    /** First park of a backing-off thread. */
+    public static final long IDLE_MIN_PARK_NS = 1_000L;
+
+    /**
+     * Longest park of a backing-off thread (Aeron's own default): a task arriving at an idle node waits at most this
+     * long to be seen, and an idle node's threads wake a thousand times a second each, which a busy 2-core machine
+     * can afford (BUSY_SPIN is the mode for latency).
+     */
+    public static final long IDLE_MAX_PARK_NS = 1_000_000L;
+
+    /**
+     * A thread that checks a peer's heartbeats and finds it did not run for longer than this was starved of CPU
+     * itself: the excess does not count as the peer's silence (on a loaded 2-core machine a thread can wait most of
+     * a second to run, while the peer's messages wait unread).
+     */
+    public static final long STALL_NS = 100_000_000L;
+
+    private RemoteConfiguration()
+    {
+    }
+}
