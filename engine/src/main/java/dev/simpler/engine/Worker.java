@@ -51,6 +51,8 @@ import dev.simpler.engine.scheduler.SlotTable;
 import dev.simpler.engine.scheduler.TaskSlot;
 import dev.simpler.engine.trace.TraceSummary;
 import dev.simpler.engine.trace.Tracer;
+import dev.simpler.engine.worker.NodeGauge;
+import dev.simpler.engine.worker.NodeLink;
 import dev.simpler.engine.worker.SubCallableRegistry;
 import dev.simpler.engine.worker.TaskExecutor;
 import dev.simpler.engine.worker.WorkerAgent;
@@ -103,6 +105,8 @@ public final class Worker implements IWorker, AutoCloseable
     private ProcessPool processPool;
     private GraphBuilder graph;
     private EngineCounters counters;
+    private NodeGauge nodeGauge;
+    private final List<NodeLink> nodeLinks = new ArrayList<>();
 
     private Worker(final Builder config, final String id)
     {
@@ -766,6 +770,7 @@ public final class Worker implements IWorker, AutoCloseable
     {
         SharedMemoryFile.sweepStale();
         counters = EngineCounters.create(id, config.level, config.mode == WorkerMode.PROCESS);
+        nodeGauge = new NodeGauge(counters.remoteNodesConnected());
         final HeapRing[] rings = new HeapRing[GraphBuilder.HEAP_RING_COUNT];
         for (int i = 0; i < rings.length; i++)
         {
@@ -849,6 +854,12 @@ public final class Worker implements IWorker, AutoCloseable
         for (int i = 0; i < nextLevel.size(); i++)
         {
             final IWorker target = nextLevel.get(i);
+            if (target instanceof NodeLink)
+            {
+                final NodeLink link = (NodeLink)target;
+                link.nodeGauge(nodeGauge);
+                nodeLinks.add(link);
+            }
             nextAgents.add(new WorkerAgent("next-level worker " + i, context.threadName("next-" + i), nextQueue,
                 scheduler, target::run, new Waiter(config.waitStrategy), TaskSlot.KIND_NEXT_LEVEL));
         }
@@ -948,6 +959,17 @@ public final class Worker implements IWorker, AutoCloseable
      */
     private void closeCounters()
     {
+        if (nodeGauge != null)
+        {
+            // Lanes may outlive this Worker: none writes into the counters file once it is gone.
+            nodeGauge.close();
+            for (final NodeLink link : nodeLinks)
+            {
+                link.nodeGauge(null);
+            }
+            nodeLinks.clear();
+            nodeGauge = null;
+        }
         if (counters != null)
         {
             if (submitter.get() == null && (graph == null || !graph.isDriven()))

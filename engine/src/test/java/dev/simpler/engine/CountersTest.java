@@ -51,6 +51,8 @@ import dev.simpler.engine.counters.CountersFile;
 import dev.simpler.engine.counters.CountersFileDescriptor;
 import dev.simpler.engine.memory.HeapRing;
 import dev.simpler.engine.stat.SimplerStat;
+import dev.simpler.engine.worker.NodeGauge;
+import dev.simpler.engine.worker.NodeLink;
 import dev.simpler.mailbox.SharedMemoryFile;
 
 /**
@@ -358,6 +360,86 @@ class CountersTest
     }
 
     // ------------------------------------------------------------------------------------------ helpers
+
+    @Test
+    @Timeout(value = 60, threadMode = SEPARATE_THREAD)
+    void remoteNodesConnectedCountsDistinctNodesOfTheLanesWhoseSessionIsUp() throws Exception
+    {
+        // Three lanes: two to node a, one to node b; each reports its session like a RemoteWorker's lane does.
+        final FakeLane a1 = new FakeLane("a");
+        final FakeLane a2 = new FakeLane("a");
+        final FakeLane b = new FakeLane("b");
+        a1.up();
+        final Path file;
+        try (Worker l4 = Worker.builder().level(4).nextLevel(a1).nextLevel(a2).nextLevel(b).build())
+        {
+            l4.init();
+            file = l4.countersFile();
+            assertEquals(1, counter(file, REMOTE_NODES_CONNECTED_TYPE_ID, 0), "a lane already up when init() ran");
+            a2.up();
+            assertEquals(1, counter(file, REMOTE_NODES_CONNECTED_TYPE_ID, 0), "a second lane to the same node");
+            b.up();
+            assertEquals(2, counter(file, REMOTE_NODES_CONNECTED_TYPE_ID, 0), "a lane to another node");
+            a1.down();
+            assertEquals(2, counter(file, REMOTE_NODES_CONNECTED_TYPE_ID, 0), "node a still has a lane up");
+            a2.down();
+            assertEquals(1, counter(file, REMOTE_NODES_CONNECTED_TYPE_ID, 0), "node a has no lane up");
+        }
+        assertNull(b.gauge, "the Worker takes its gauge back when it closes");
+        // The lane outlives its Worker: its session ending now writes nothing into the removed file.
+        b.down();
+        assertFalse(Files.exists(file), "counters file removed at close");
+    }
+
+    /** A next-level worker that is a lane to a node, reporting its session like a RemoteWorker. */
+    private static final class FakeLane implements IWorker, NodeLink
+    {
+        private final String node;
+        private NodeGauge gauge;
+        private boolean connected;
+
+        FakeLane(final String node)
+        {
+            this.node = node;
+        }
+
+        @Override
+        public synchronized void nodeGauge(final NodeGauge newGauge)
+        {
+            if (gauge != null && connected)
+            {
+                gauge.laneDown(node);
+            }
+            gauge = newGauge;
+            if (newGauge != null && connected)
+            {
+                newGauge.laneUp(node);
+            }
+        }
+
+        synchronized void up()
+        {
+            connected = true;
+            if (gauge != null)
+            {
+                gauge.laneUp(node);
+            }
+        }
+
+        synchronized void down()
+        {
+            connected = false;
+            if (gauge != null)
+            {
+                gauge.laneDown(node);
+            }
+        }
+
+        @Override
+        public void run(final long callable, final TaskArgsView args, final CallConfig config)
+        {
+        }
+    }
 
     private static long counter(final Path file, final int typeId, final int key)
     {

@@ -8,6 +8,8 @@ import dev.simpler.engine.IWorker;
 import dev.simpler.engine.TaskArgsView;
 import dev.simpler.engine.WaitStrategy;
 import dev.simpler.engine.Worker;
+import dev.simpler.engine.worker.NodeGauge;
+import dev.simpler.engine.worker.NodeLink;
 import dev.simpler.remote.client.FunctionNames;
 import dev.simpler.remote.client.Lane;
 import dev.simpler.remote.client.LaneConductor;
@@ -33,7 +35,7 @@ import dev.simpler.remote.transport.Transport;
  * l4.run((orch, x) -> orch.submitNextLevel(RemoteWorker.functionHandle("add"), args, CallConfig.DEFAULT), null);
  * }</pre>
  */
-public final class RemoteWorker implements IWorker, AutoCloseable
+public final class RemoteWorker implements IWorker, NodeLink, AutoCloseable
 {
     private final Lane lane;
     private final Transport transport;
@@ -146,6 +148,18 @@ public final class RemoteWorker implements IWorker, AutoCloseable
         {
             lane.release();
         }
+    }
+
+    /**
+     * Report this lane's session to the gauge of remote nodes connected of the Worker it was added to (SPEC §14);
+     * the Worker calls this when it starts and when it closes.
+     *
+     * @param gauge the Worker's gauge, or null.
+     */
+    @Override
+    public void nodeGauge(final NodeGauge gauge)
+    {
+        lane.nodeGauge(gauge);
     }
 
     /**

@@ -42,8 +42,8 @@ import dev.simpler.mailbox.SharedMemoryFile;
  *       driving lock (the thread that initialises or closes the Worker before and after the driver runs), when a
  *       child reports ready, when its death is noticed, and when a replacement starts; 0 in THREAD mode</td></tr>
  *   <tr><td>remote nodes connected</td><td>{@link #REMOTE_NODES_CONNECTED_TYPE_ID}</td><td>—</td>
- *       <td>allocated for the remote module of SPEC §15, which sets it; nothing in this module writes it, so it
- *       reads 0 until that module exists</td></tr>
+ *       <td>the Worker's {@link dev.simpler.engine.worker.NodeGauge}, under its lock, when a lane to a node on
+ *       another host (SPEC §15) starts or ends a session: distinct nodes with at least one lane up</td></tr>
  * </table>
  *
  * <p>Created by the thread that initialises the Worker, which allocates every counter before the file is marked
@@ -276,7 +276,7 @@ public final class EngineCounters implements AutoCloseable
     }
 
     /**
-     * Remote nodes connected (SPEC §15): set by the remote module, which owns its writer; 0 until then.
+     * Remote nodes connected (SPEC §15): written only by the Worker's {@link dev.simpler.engine.worker.NodeGauge}.
      *
      * @return the gauge.
      */

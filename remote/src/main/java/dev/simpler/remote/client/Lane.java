@@ -17,6 +17,7 @@ import dev.simpler.engine.CallConfig;
 import dev.simpler.engine.TaskArgsView;
 import dev.simpler.engine.Tensor;
 import dev.simpler.engine.TensorArgType;
+import dev.simpler.engine.worker.NodeGauge;
 import dev.simpler.engine.worker.TaskExecutionException;
 import dev.simpler.remote.codec.AdmitDecoder;
 import dev.simpler.remote.codec.BooleanType;
@@ -93,6 +94,9 @@ public final class Lane
     final AtomicInteger owner = new AtomicInteger(FREE);
     private volatile boolean closed;
     private volatile boolean connected;
+    /** Guards changes of {@link #connected} and {@link #gauge}: the lane and its conductor both end sessions. */
+    private final Object gaugeLock = new Object();
+    private NodeGauge gauge;
 
     private final HostAndPort node;
     private final String nodeName;
@@ -209,6 +213,49 @@ public final class Lane
     public boolean isConnected()
     {
         return connected;
+    }
+
+    /**
+     * Report this lane's session to a Worker's gauge of remote nodes connected from now on (SPEC §14).
+     *
+     * @param newGauge the gauge, or null to stop reporting.
+     */
+    public void nodeGauge(final NodeGauge newGauge)
+    {
+        synchronized (gaugeLock)
+        {
+            if (gauge != null && connected)
+            {
+                gauge.laneDown(nodeName);
+            }
+            gauge = newGauge;
+            if (newGauge != null && connected)
+            {
+                newGauge.laneUp(nodeName);
+            }
+        }
+    }
+
+    private void connected(final boolean up)
+    {
+        synchronized (gaugeLock)
+        {
+            if (connected != up)
+            {
+                connected = up;
+                if (gauge != null)
+                {
+                    if (up)
+                    {
+                        gauge.laneUp(nodeName);
+                    }
+                    else
+                    {
+                        gauge.laneDown(nodeName);
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -347,7 +394,7 @@ public final class Lane
             lastSentNs = nowNs;
             lastCheckNs = nowNs;
             endReason = null;
-            connected = true;
+            connected(true);
         }
         catch (final RuntimeException ex)
         {
@@ -419,7 +466,7 @@ public final class Lane
      */
     void disconnect(final String why)
     {
-        connected = false;
+        connected(false);
         if (why != null)
         {
             endReason = why;
@@ -977,7 +1024,7 @@ public final class Lane
         else if (connected)
         {
             endReason = why;
-            connected = false;
+            connected(false);
         }
     }
 
@@ -1065,6 +1112,6 @@ public final class Lane
         taskErrorMessage = "protocol error: " + nodeName + " sent " + what;
         taskState = TASK_DONE;
         endReason = taskErrorMessage;
-        connected = false;
+        connected(false);
     }
 }
