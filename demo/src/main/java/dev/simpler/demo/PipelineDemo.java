@@ -63,6 +63,7 @@ public final class PipelineDemo
         {
             ChipPipeline.run(mode);
         }
+        RemotePipeline.run();
     }
 
     private static void runPipeline(final WorkerMode mode, final int subWorkers)
