@@ -854,14 +854,17 @@ public final class Worker implements IWorker, AutoCloseable
         for (int i = 0; i < nextLevel.size(); i++)
         {
             final IWorker target = nextLevel.get(i);
+            // A lane to another host is named after its node: in failures, in traces and on its thread.
+            String lane = "";
             if (target instanceof NodeLink)
             {
                 final NodeLink link = (NodeLink)target;
                 link.nodeGauge(nodeGauge);
                 nodeLinks.add(link);
+                lane = "@" + link.node();
             }
-            nextAgents.add(new WorkerAgent("next-level worker " + i, context.threadName("next-" + i), nextQueue,
-                scheduler, target::run, new Waiter(config.waitStrategy), TaskSlot.KIND_NEXT_LEVEL));
+            nextAgents.add(new WorkerAgent("next-level worker " + i + lane, context.threadName("next-" + i + lane),
+                nextQueue, scheduler, target::run, new Waiter(config.waitStrategy), TaskSlot.KIND_NEXT_LEVEL));
         }
         connect(subQueue, subAgents);
         connect(nextQueue, nextAgents);

@@ -404,6 +404,12 @@ class CountersTest
         }
 
         @Override
+        public String node()
+        {
+            return node + ":1";
+        }
+
+        @Override
         public synchronized void nodeGauge(final NodeGauge newGauge)
         {
             if (gauge != null && connected)

@@ -177,6 +177,7 @@ public final class RemoteWorker implements IWorker, NodeLink, AutoCloseable
      *
      * @return {@code host:port}.
      */
+    @Override
     public String node()
     {
         return lane.node().toString();

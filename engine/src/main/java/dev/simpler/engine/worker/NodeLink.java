@@ -9,6 +9,13 @@ package dev.simpler.engine.worker;
 public interface NodeLink
 {
     /**
+     * The node this lane goes to, for names: its worker thread, failures and trace lanes name it.
+     *
+     * @return {@code host:port}.
+     */
+    String node();
+
+    /**
      * Report the lane's session to this gauge from now on.
      *
      * @param gauge the Worker's gauge, or null when the Worker closes.
