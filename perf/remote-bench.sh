@@ -105,6 +105,9 @@ cleanup() {
     ip netns del "$ns" 2> /dev/null || true
   done
   rm -f "$OUT/pids" "$OUT/secret"
+  if [[ $status -ne 0 ]]; then
+    echo "remote-bench: stopped with status $status; its processes, namespaces and /dev/shm files are removed" >&2
+  fi
   exit "$status"
 }
 trap cleanup EXIT
