@@ -210,7 +210,7 @@ ECHO="$(await_line echo 'raw-echo listening on ' "$ECHO_PID")"
 
 echo "before: $(uptime)" | tee "$OUT/results.txt"
 start_child bench "$L4_NS" "$JAVA" "${OPENS[@]}" "$TAG" -Xmx1g -cp "$JAR" dev.simpler.perf.remote.RemoteBenchmark \
-  --secret-file "$OUT/secret" --node1 "$NODE1" --node2 "$NODE2" --echo "$ECHO" --node-pids "$NODE1_PID,$NODE2_PID" \
+  --secret-file "$OUT/secret" --node1 "$NODE1" --node2 "$NODE2" --echo "$ECHO" --pids "$NODE1_PID,$NODE2_PID,$ECHO_PID" \
   "${BENCH_ARGS[@]}"
 BENCH_PID="${PIDS[-1]}"
 tail -n +1 -f "$OUT/bench.log" --pid "$BENCH_PID" &

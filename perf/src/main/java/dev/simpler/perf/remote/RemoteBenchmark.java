@@ -42,8 +42,8 @@ import dev.simpler.remote.SecretFile;
  *
  * <p>Every thread backs off when idle (the remote module's default and the raw echo's); the load average of the
  * machine is printed before and after each row. Arguments: {@code --secret-file FILE --node1 HOST:PORT --node2
- * HOST:PORT --echo HOST:PORT [--lanes K] [--rounds N] [--samples N] [--seconds S] [--node-pids PID1,PID2]}: the
- * nodes' process ids, where known, add the CPU time each process used per task to the throughput row.
+ * HOST:PORT --echo HOST:PORT [--lanes K] [--rounds N] [--samples N] [--seconds S] [--pids NODE1,NODE2,ECHO]}: the
+ * process ids of the nodes and the peer, where known, add the CPU time each process used per task to rows 1 and 2.
  */
 public final class RemoteBenchmark
 {
@@ -84,13 +84,15 @@ public final class RemoteBenchmark
             Instant.now(), Runtime.version(), Runtime.getRuntime().availableProcessors(), options.node1, options.echo,
             options.node2);
         final double[] ratios = new double[3];
+        final CpuMeter meter = new CpuMeter(ProcessHandle.current().pid(), options.pids[0], options.pids[1],
+            options.pids[2]);
         try (RawEchoClient raw = RawEchoClient.connect(options.echo, CONNECT_TIMEOUT))
         {
             final RemoteWorker lane = RemoteWorker.connect(options.node1, secret, CONNECT_TIMEOUT);
             try (Worker l4 = Worker.builder().level(4).nextLevel(lane).heapRingSize(1 << 20).build())
             {
                 l4.init();
-                ratios[0] = roundTrip(options, l4, raw);
+                ratios[0] = roundTrip(options, l4, raw, meter);
                 ratios[2] = transfer(options, l4, raw);
             }
             finally
@@ -98,7 +100,7 @@ public final class RemoteBenchmark
                 lane.close();
             }
         }
-        ratios[1] = throughput(options, secret);
+        ratios[1] = throughput(options, secret, meter);
         System.out.printf(Locale.ROOT, "%nSPEC 12 remote rows: round trip p50 %.2fx raw Aeron (target <= 1.5x); "
             + "throughput k=%d %.1fx k=1 (target >= 10x); 64 MiB there and back %.2fx raw Aeron's rate "
             + "(target >= 0.7x)%n", ratios[0], options.lanes, ratios[1], ratios[2]);
@@ -107,7 +109,8 @@ public final class RemoteBenchmark
     }
 
     /** Row 1; returns remote p50 ÷ raw p50 over all measured rounds. */
-    private static double roundTrip(final Options options, final Worker l4, final RawEchoClient raw)
+    private static double roundTrip(
+        final Options options, final Worker l4, final RawEchoClient raw, final CpuMeter meter)
     {
         final Tensor tiny = l4.sharedTensor(DataType.INT32, TINY_BYTES / Integer.BYTES);
         final TaskArgs args = new TaskArgs().inout(tiny);
@@ -116,6 +119,8 @@ public final class RemoteBenchmark
         final Histogram rawAll = new Histogram(3);
         final Histogram remoteAll = new Histogram(3);
         final double[] roundRatios = new double[options.rounds];
+        final RoundCpu rawCpu = new RoundCpu();
+        final RoundCpu remoteCpu = new RoundCpu();
         final String loadBefore = loadAverage();
         for (int round = -WARMUP_ROUNDS; round < options.rounds; round++)
         {
@@ -123,7 +128,9 @@ public final class RemoteBenchmark
             final Histogram remoteRound = new Histogram(3);
             for (int pass = 0; pass < 2; pass++)
             {
-                if ((pass == 0) == (round % 2 == 0))
+                final CpuMeter.Sample before = meter.sample();
+                final boolean isRaw = (pass == 0) == (round % 2 == 0);
+                if (isRaw)
                 {
                     for (int i = 0; i < options.samples; i++)
                     {
@@ -147,6 +154,10 @@ public final class RemoteBenchmark
                         }
                     }
                 }
+                if (round >= 0)
+                {
+                    (isRaw ? rawCpu : remoteCpu).add(options.samples, before, meter.sample());
+                }
             }
             if (round >= 0)
             {
@@ -160,10 +171,11 @@ public final class RemoteBenchmark
         System.out.printf(Locale.ROOT, "%n1. one-task round trip, 4 bytes: %d rounds x %d samples each, after %d "
             + "warm-up rounds; load average %s -> %s%n", options.rounds, options.samples, WARMUP_ROUNDS, loadBefore,
             loadAverage());
-        System.out.println("| system | p50 µs | p99 µs | p99.9 µs | max µs | samples |");
-        System.out.println("| --- | --- | --- | --- | --- | --- |");
-        printLatency("raw Aeron echo", rawAll);
-        printLatency("remote task (L4 -> node -> L4)", remoteAll);
+        System.out.println("| system | p50 µs | p99 µs | p99.9 µs | max µs | samples | CPU µs per round trip: "
+            + "L4 / node 1 / echo peer | machine busy |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        printLatency("raw Aeron echo", rawAll, rawCpu);
+        printLatency("remote task (L4 -> node -> L4)", remoteAll, remoteCpu);
         System.out.printf(Locale.ROOT, "p50 ratio remote / raw: %.2fx (rounds: %s; median %.2fx)%n", ratio,
             format(roundRatios, "%.2f"), median(roundRatios));
         return ratio;
@@ -233,9 +245,9 @@ public final class RemoteBenchmark
     }
 
     /** Row 2; returns the median tasks/s with k lanes per node ÷ that with one. */
-    private static double throughput(final Options options, final byte[] secret) throws Exception
+    private static double throughput(final Options options, final byte[] secret, final CpuMeter meter)
+        throws Exception
     {
-        final CpuMeter meter = new CpuMeter(ProcessHandle.current().pid(), options.nodePids[0], options.nodePids[1]);
         final double[] single = new double[options.rounds];
         final double[] many = new double[options.rounds];
         final double[] roundRatios = new double[options.rounds];
@@ -265,9 +277,9 @@ public final class RemoteBenchmark
             + "L4 / node 1 / node 2 | machine busy |");
         System.out.println("| --- | --- | --- | --- | --- | --- |");
         System.out.printf(Locale.ROOT, "| 1 (upstream's design) | 2 | %.0f | %s | %s | %s |%n", median(single),
-            format(single, "%.0f"), singleCpu.perTask(), singleCpu.busy());
+            format(single, "%.0f"), singleCpu.perTask(0, 1, 2), singleCpu.busy());
         System.out.printf(Locale.ROOT, "| %d | %d | %.0f | %s | %s | %s |%n", options.lanes, 2 * options.lanes,
-            median(many), format(many, "%.0f"), manyCpu.perTask(), manyCpu.busy());
+            median(many), format(many, "%.0f"), manyCpu.perTask(0, 1, 2), manyCpu.busy());
         System.out.printf(Locale.ROOT, "ratio k=%d / k=1: %.1fx (rounds: %s)%n", options.lanes, ratio,
             format(roundRatios, "%.1f"));
         return ratio;
@@ -351,12 +363,12 @@ public final class RemoteBenchmark
         return true;
     }
 
-    private static void printLatency(final String system, final Histogram histogram)
+    private static void printLatency(final String system, final Histogram histogram, final RoundCpu cpu)
     {
-        System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.1f | %d |%n", system,
+        System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.1f | %d | %s | %s |%n", system,
             histogram.getValueAtPercentile(50) / NS_PER_US, histogram.getValueAtPercentile(99) / NS_PER_US,
             histogram.getValueAtPercentile(99.9) / NS_PER_US, histogram.getMaxValue() / NS_PER_US,
-            histogram.getTotalCount());
+            histogram.getTotalCount(), cpu.perTask(0, 1, 3), cpu.busy());
     }
 
     private static double median(final double[] values)
@@ -391,11 +403,11 @@ public final class RemoteBenchmark
         }
     }
 
-    /** CPU used by the measured parts of a configuration's rounds. */
+    /** CPU used by the measured parts of a configuration's rounds: this JVM's, node 1's, node 2's, the peer's. */
     private static final class RoundCpu
     {
         private long tasks;
-        private final double[] seconds = new double[3];
+        private final double[] seconds = new double[4];
         private double busy;
         private int rounds;
 
@@ -410,10 +422,15 @@ public final class RemoteBenchmark
             rounds++;
         }
 
-        String perTask()
+        String perTask(final int... processes)
         {
-            return String.format(Locale.ROOT, "%.0f / %.0f / %.0f", seconds[0] * 1e6 / tasks, seconds[1] * 1e6 / tasks,
-                seconds[2] * 1e6 / tasks);
+            final StringBuilder text = new StringBuilder();
+            for (final int i : processes)
+            {
+                text.append(text.length() == 0 ? "" : " / ")
+                    .append(String.format(Locale.ROOT, "%.0f", seconds[i] * 1e6 / tasks));
+            }
+            return text.toString();
         }
 
         String busy()
@@ -433,7 +450,7 @@ public final class RemoteBenchmark
         int rounds = 5;
         int samples = 4000;
         double seconds = 2.0;
-        long[] nodePids = {0, 0};
+        long[] pids = {0, 0, 0};
 
         static Options parse(final String[] args)
         {
@@ -455,24 +472,24 @@ public final class RemoteBenchmark
                     case "--rounds" -> options.rounds = positive(args[i], Integer.parseInt(value));
                     case "--samples" -> options.samples = positive(args[i], Integer.parseInt(value));
                     case "--seconds" -> options.seconds = positive(args[i], Double.parseDouble(value));
-                    case "--node-pids" -> options.nodePids = nodePids(value);
+                    case "--pids" -> options.pids = pids(value);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
             if (options.secretFile == null || options.node1 == null || options.node2 == null || options.echo == null)
             {
                 throw new IllegalArgumentException("usage: RemoteBenchmark --secret-file FILE --node1 HOST:PORT "
-                    + "--node2 HOST:PORT --echo HOST:PORT [--lanes K] [--rounds N] [--samples N] [--seconds S] [--node-pids PID1,PID2]");
+                    + "--node2 HOST:PORT --echo HOST:PORT [--lanes K] [--rounds N] [--samples N] [--seconds S] [--pids NODE1,NODE2,ECHO]");
             }
             return options;
         }
 
-        private static long[] nodePids(final String value)
+        private static long[] pids(final String value)
         {
             final long[] pids = Arrays.stream(value.split(",")).mapToLong(Long::parseLong).toArray();
-            if (pids.length != 2)
+            if (pids.length != 3)
             {
-                throw new IllegalArgumentException("--node-pids takes two process ids, PID1,PID2: " + value);
+                throw new IllegalArgumentException("--pids takes three process ids, NODE1,NODE2,ECHO: " + value);
             }
             return pids;
         }
