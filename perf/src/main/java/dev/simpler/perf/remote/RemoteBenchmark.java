@@ -479,7 +479,8 @@ public final class RemoteBenchmark
             if (options.secretFile == null || options.node1 == null || options.node2 == null || options.echo == null)
             {
                 throw new IllegalArgumentException("usage: RemoteBenchmark --secret-file FILE --node1 HOST:PORT "
-                    + "--node2 HOST:PORT --echo HOST:PORT [--lanes K] [--rounds N] [--samples N] [--seconds S] [--pids NODE1,NODE2,ECHO]");
+                    + "--node2 HOST:PORT --echo HOST:PORT [--lanes K] [--rounds N] [--samples N] [--seconds S] "
+                    + "[--pids NODE1,NODE2,ECHO]");
             }
             return options;
         }
