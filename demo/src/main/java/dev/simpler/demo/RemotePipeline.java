@@ -185,8 +185,8 @@ final class RemotePipeline
             + " p99 %.1f us, p99.9 %.1f us%n", MEASURED_RUNS, 3.0 * LENGTH * Float.BYTES / (1 << 20),
             2.0 * LENGTH * Float.BYTES / (1 << 20), us(runLatency, 50), us(runLatency, 99), us(runLatency, 99.9));
         System.out.printf("  one-task round trip, L4 -> node -> L4 (scale: one float there, one back; %d trips):"
-            + " p50 %.1f us, p99 %.1f us, p99.9 %.1f us: OK%n", MEASURED_TRIPS, us(tripLatency, 50), us(tripLatency, 99),
-            us(tripLatency, 99.9));
+            + " p50 %.1f us, p99 %.1f us, p99.9 %.1f us: OK%n", MEASURED_TRIPS, us(tripLatency, 50),
+            us(tripLatency, 99), us(tripLatency, 99.9));
     }
 
     private static void check(final Tensor z, final float seed, final int run)
