@@ -34,20 +34,12 @@ public final class RemoteConfiguration
 
     /**
      * Term length of every publication ({@code simpler.remote.term.length}, default 8 MiB): a publication maps three
-     * terms (sparse until written). It bounds the receiver window too (at most half a term), but does not set it:
-     * {@link #WINDOW_LENGTH} does.
+     * terms (sparse until written). It bounds the receiver window too (at most half a term) but does not set it: the
+     * window is Aeron's default, 128 KiB ({@code aeron.rcv.initial.window.length}). A wider window moves a 64 MiB
+     * transfer faster but puts more bytes ahead of a heartbeat in a session's stream (perf/README.md section 13).
      */
     public static final int TERM_LENGTH = Integer.getInteger("simpler.remote.term.length", 8 << 20);
 
-    /**
-     * Receiver window of every subscription and the UDP socket buffers of the driver
-     * ({@code simpler.remote.window.length}, default 2 MiB): how many bytes a sender may have in flight before the
-     * receiver's status message lets it go on. Aeron's own default is 128 KiB, which held a 64 MiB transfer to about
-     * 0.1 GB/s on a busy 2-core machine (perf/README.md section 13), where each window waits for a backing-off driver
-     * thread to send its status message. The kernel caps the socket buffers at {@code net.core.rmem_max} and
-     * {@code wmem_max}; Aeron warns when they are smaller.
-     */
-    public static final int WINDOW_LENGTH = Integer.getInteger("simpler.remote.window.length", 2 << 20);
 
     /**
      * MTU of every publication ({@code simpler.remote.mtu}, default 1408, Aeron's own, below the 1500 bytes of an
