@@ -16,26 +16,10 @@ if [[ $# -lt 2 ]]; then
   exit 2
 fi
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-AP_VERSION="${AP_VERSION:-4.2}"
-AP_DIR="$ROOT/perf/target/async-profiler"
-case "$(uname -s)-$(uname -m)" in
-  Linux-x86_64) PLATFORM=linux-x64 ;;
-  Linux-aarch64) PLATFORM=linux-arm64 ;;
-  *) echo "async-profiler has no library for $(uname -sm) here" >&2; exit 1 ;;
-esac
-LIB="$AP_DIR/$PLATFORM/libasyncProfiler.so"
-if [[ ! -f "$LIB" ]]; then
-  mkdir -p "$AP_DIR"
-  (cd "$ROOT" && mvn -B -q dependency:copy -Dartifact="tools.profiler:async-profiler:$AP_VERSION" \
-    -DoutputDirectory="$AP_DIR")
-  (cd "$AP_DIR" && jar xf "async-profiler-$AP_VERSION.jar" "$PLATFORM/libasyncProfiler.so")
-fi
-if [[ -z "${EVENT:-}" ]]; then
-  EVENT=cpu
-  if ! java -agentpath:"$LIB"=start,event=cpu,file=/dev/null -version >/dev/null 2>&1; then
-    EVENT=itimer
-  fi
-fi
+# shellcheck source=perf/async-profiler.sh
+source "$ROOT/perf/async-profiler.sh"
+ap_library "$ROOT"
+ap_event
 OUT="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 shift
 echo "async-profiler $AP_VERSION, event=$EVENT, JFR events dev.simpler.Run and dev.simpler.Task -> $OUT"

@@ -14,39 +14,16 @@ fi
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PERF="$ROOT/perf"
 JAR="$PERF/target/benchmarks.jar"
-AP_VERSION="${AP_VERSION:-4.2}"
-AP_DIR="$PERF/target/async-profiler"
-
 if [[ ! -f "$JAR" ]]; then
   echo "building $JAR"
   (cd "$ROOT" && mvn -B -q -pl mailbox,engine,jni,perf -am package -DskipTests)
 fi
 
-case "$(uname -s)-$(uname -m)" in
-  Linux-x86_64) PLATFORM=linux-x64 ;;
-  Linux-aarch64) PLATFORM=linux-arm64 ;;
-  Darwin-*) PLATFORM=macos ;;
-  *) echo "async-profiler has no library for $(uname -sm)" >&2; exit 1 ;;
-esac
-LIB="$AP_DIR/$PLATFORM/libasyncProfiler.so"
-if [[ ! -f "$LIB" ]]; then
-  mkdir -p "$AP_DIR"
-  (cd "$ROOT" && mvn -B -q dependency:copy -Dartifact="tools.profiler:async-profiler:$AP_VERSION" \
-    -DoutputDirectory="$AP_DIR")
-  (cd "$AP_DIR" && jar xf "async-profiler-$AP_VERSION.jar" "$PLATFORM/libasyncProfiler.so")
-fi
-
-# EVENT=wall (where threads wait) or EVENT=alloc (allocation sites) can be set by the caller. By default:
-# perf_events needs perf_event_paranoid <= 1 (or root, or CAP_PERFMON) and a kernel/VM that exposes it.
-if [[ -z "${EVENT:-}" ]]; then
-  EVENT=cpu
-  PARANOID="$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo 3)"
-  if [[ "$(id -u)" != 0 && "$PARANOID" -gt 1 ]]; then
-    EVENT=itimer
-  elif ! java -agentpath:"$LIB"=start,event=cpu,file=/dev/null -version >/dev/null 2>&1; then
-    EVENT=itimer
-  fi
-fi
+# shellcheck source=perf/async-profiler.sh
+source "$PERF/async-profiler.sh"
+ap_library "$ROOT"
+# EVENT=wall (where threads wait) or EVENT=alloc (allocation sites) can be set by the caller.
+ap_event
 echo "async-profiler $AP_VERSION, event=$EVENT"
 
 OUT="$PERF/results/flamegraphs"
