@@ -131,12 +131,27 @@ public final class Waiter extends WaiterPadding implements IdleStrategy
     }
 
     /**
-     * Wait a little for {@code condition}; returns early when it holds. Callers loop around this.
+     * Wait a little for {@code condition}; returns early when it holds. Callers loop around this, and rely on a park
+     * never being longer than {@link dev.simpler.engine.config.Configuration#BACKOFF_MAX_PARK_NS} (they re-check
+     * what they wait for, or start asking for it, between parks), so a longer {@code maxParkNs} is cut to that.
      *
      * @param condition what the waiter waits for; re-checked after announcing a park, so no wake-up is lost.
      * @param maxParkNs longest park, in nanoseconds.
      */
     public void idle(final WakeCondition condition, final long maxParkNs)
+    {
+        idleUpTo(condition, Math.min(maxParkNs, BACKOFF_MAX_PARK_NS));
+    }
+
+    /**
+     * Like {@link #idle(WakeCondition, long)}, but a park may last the whole {@code parkNs}: for a thread that is
+     * woken whenever it is needed and otherwise only checks in now and then (the run finisher while another thread
+     * drives or no run is in flight).
+     *
+     * @param condition what the waiter waits for; re-checked after announcing a park, so no wake-up is lost.
+     * @param parkNs    longest park, in nanoseconds.
+     */
+    public void idleUpTo(final WakeCondition condition, final long parkNs)
     {
         assert owner == null || owner == Thread.currentThread() : "only " + owner.getName() + " waits on its waiter";
         if (busySpin)
@@ -161,7 +176,7 @@ public final class Waiter extends WaiterPadding implements IdleStrategy
             VarHandle.fullFence();
             if (!condition.isMet())
             {
-                LockSupport.parkNanos(this, maxParkNs);
+                LockSupport.parkNanos(this, parkNs);
             }
             parked = false;
         }

@@ -109,7 +109,7 @@ public final class RunFinisher implements Agent
             // Another thread drives (or no run is in flight): nothing to do until it gives the role up, which
             // wakes this thread when runs are left in flight.
             final boolean needed = graph.runs().inFlight() > 0 && !graph.isDriven();
-            waiter.idle(graph::finisherHasWork, needed ? BACKOFF_MAX_PARK_NS : RUN_FINISHER_QUIET_PARK_NS);
+            waiter.idleUpTo(graph::finisherHasWork, needed ? BACKOFF_MAX_PARK_NS : RUN_FINISHER_QUIET_PARK_NS);
         }
 
         @Override
