@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPEC §12's three remote rows (perf/README.md section 13): one-task round trip against a raw Aeron echo, throughput
 # of tiny tasks with k lanes per node against one, and a 64 MiB INOUT tensor against the raw echo of the same bytes.
-#   perf/remote-bench.sh [--loopback] [--build] [--lanes K] [--rounds N] [--samples N] [--seconds S]
+#   perf/remote-bench.sh [--loopback] [--build] [--lanes K] [--rounds N] [--samples N] [--seconds S] [--rows 123]
 #   JAVA_OPTS='-Daeron.rcv.initial.window.length=2097152' perf/remote-bench.sh     # options for every child JVM
+#   BENCH_OPTS='-agentpath:...' perf/remote-bench.sh --rows 2     # options for the L4 JVM only (e.g. a profiler)
+#   NODE_OPTS='-agentpath:...=start,file=/tmp/node-%p.txt,...'     # options for both node JVMs
 # Starts two nodes (remote/target/simpler-node.jar), a raw echo peer on node 1's host and the L4
 # (dev.simpler.perf.remote.RemoteBenchmark), each a JVM of its own: in network namespaces simpler-rb-<pid>-{l4,n1,n2}
 # linked by veth pairs on 198.18.0.0/15 when `ip netns add` works (root), else on loopback 127.0.0.x. Everything it
@@ -32,8 +34,9 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --loopback) LOOPBACK=true; shift ;;
     --build) BUILD=true; shift ;;
-    --lanes|--rounds|--samples|--seconds) BENCH_ARGS+=("$1" "$2"); shift 2 ;;
-    *) echo "usage: $0 [--loopback] [--build] [--lanes K] [--rounds N] [--samples N] [--seconds S]" >&2; exit 2 ;;
+    --lanes|--rounds|--samples|--seconds|--rows) BENCH_ARGS+=("$1" "$2"); shift 2 ;;
+    *) echo "usage: $0 [--loopback] [--build] [--lanes K] [--rounds N] [--samples N] [--seconds S] [--rows 123]" >&2
+      exit 2 ;;
   esac
 done
 
@@ -195,10 +198,12 @@ head -c 32 /dev/urandom > "$OUT/secret"
 chmod 600 "$OUT/secret"
 TAG="-Dsimpler.rb.run=$RUN"
 
-start_child node1 "$N1_NS" "$JAVA" "${OPENS[@]}" "$TAG" -Xmx512m -jar "$NODE_JAR" --listen "$N1_HOST:0" \
+# shellcheck disable=SC2086 # NODE_OPTS holds several options
+start_child node1 "$N1_NS" "$JAVA" "${OPENS[@]}" ${NODE_OPTS:-} "$TAG" -Xmx512m -jar "$NODE_JAR" --listen "$N1_HOST:0" \
   --secret-file "$OUT/secret" --sub-workers 1
 NODE1_PID="${PIDS[-1]}"
-start_child node2 "$N2_NS" "$JAVA" "${OPENS[@]}" "$TAG" -Xmx512m -jar "$NODE_JAR" --listen "$N2_HOST:0" \
+# shellcheck disable=SC2086 # NODE_OPTS holds several options
+start_child node2 "$N2_NS" "$JAVA" "${OPENS[@]}" ${NODE_OPTS:-} "$TAG" -Xmx512m -jar "$NODE_JAR" --listen "$N2_HOST:0" \
   --secret-file "$OUT/secret" --sub-workers 1
 NODE2_PID="${PIDS[-1]}"
 start_child echo "$N1_NS" "$JAVA" "${OPENS[@]}" "$TAG" -Xmx256m -cp "$JAR" dev.simpler.perf.remote.RawEchoPeer \
@@ -209,7 +214,8 @@ NODE2="$(await_line node2 'simpler-node listening on ' "$NODE2_PID")"
 ECHO="$(await_line echo 'raw-echo listening on ' "$ECHO_PID")"
 
 echo "before: $(uptime)" | tee "$OUT/results.txt"
-start_child bench "$L4_NS" "$JAVA" "${OPENS[@]}" "$TAG" -Xmx1g -cp "$JAR" dev.simpler.perf.remote.RemoteBenchmark \
+# shellcheck disable=SC2086 # BENCH_OPTS holds several options
+start_child bench "$L4_NS" "$JAVA" "${OPENS[@]}" ${BENCH_OPTS:-} "$TAG" -Xmx1g -cp "$JAR" dev.simpler.perf.remote.RemoteBenchmark \
   --secret-file "$OUT/secret" --node1 "$NODE1" --node2 "$NODE2" --echo "$ECHO" --pids "$NODE1_PID,$NODE2_PID,$ECHO_PID" \
   "${BENCH_ARGS[@]}"
 BENCH_PID="${PIDS[-1]}"

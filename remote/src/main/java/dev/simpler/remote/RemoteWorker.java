@@ -89,7 +89,7 @@ public final class RemoteWorker implements IWorker, NodeLink, AutoCloseable
         final Lane lane;
         try
         {
-            lane = new Lane(node, transport.aeron(), key, timeout.toNanos(), Transport.idleStrategy(strategy));
+            lane = new Lane(node, transport, key, timeout.toNanos(), Transport.idleStrategy(strategy));
             lane.acquire();
             try
             {

@@ -86,26 +86,44 @@ public final class RemoteBenchmark
         final double[] ratios = new double[3];
         final CpuMeter meter = new CpuMeter(ProcessHandle.current().pid(), options.pids[0], options.pids[1],
             options.pids[2]);
+        if (options.rows.contains("1") || options.rows.contains("3"))
+        {
+            latencyAndTransfer(options, secret, meter, ratios);
+        }
+        if (options.rows.contains("2"))
+        {
+            ratios[1] = throughput(options, secret, meter);
+        }
+        System.out.printf(Locale.ROOT, "%nSPEC 12 remote rows: round trip p50 %.2fx raw Aeron (target <= 1.5x); "
+            + "throughput k=%d %.1fx k=1 (target >= 10x); 64 MiB there and back %.2fx raw Aeron's rate "
+            + "(target >= 0.7x)%n", ratios[0], options.lanes, ratios[1], ratios[2]);
+        System.out.flush();
+        System.exit(0);
+    }
+
+    private static void latencyAndTransfer(
+        final Options options, final byte[] secret, final CpuMeter meter, final double[] ratios) throws Exception
+    {
         try (RawEchoClient raw = RawEchoClient.connect(options.echo, CONNECT_TIMEOUT))
         {
             final RemoteWorker lane = RemoteWorker.connect(options.node1, secret, CONNECT_TIMEOUT);
             try (Worker l4 = Worker.builder().level(4).nextLevel(lane).heapRingSize(1 << 20).build())
             {
                 l4.init();
-                ratios[0] = roundTrip(options, l4, raw, meter);
-                ratios[2] = transfer(options, l4, raw);
+                if (options.rows.contains("1"))
+                {
+                    ratios[0] = roundTrip(options, l4, raw, meter);
+                }
+                if (options.rows.contains("3"))
+                {
+                    ratios[2] = transfer(options, l4, raw);
+                }
             }
             finally
             {
                 lane.close();
             }
         }
-        ratios[1] = throughput(options, secret, meter);
-        System.out.printf(Locale.ROOT, "%nSPEC 12 remote rows: round trip p50 %.2fx raw Aeron (target <= 1.5x); "
-            + "throughput k=%d %.1fx k=1 (target >= 10x); 64 MiB there and back %.2fx raw Aeron's rate "
-            + "(target >= 0.7x)%n", ratios[0], options.lanes, ratios[1], ratios[2]);
-        System.out.flush();
-        System.exit(0);
     }
 
     /** Row 1; returns remote p50 ÷ raw p50 over all measured rounds. */
@@ -451,6 +469,8 @@ public final class RemoteBenchmark
         int samples = 4000;
         double seconds = 2.0;
         long[] pids = {0, 0, 0};
+        /** Which rows to run, by number: 1 round trip, 2 throughput, 3 the 64 MiB transfer. */
+        String rows = "123";
 
         static Options parse(final String[] args)
         {
@@ -473,6 +493,7 @@ public final class RemoteBenchmark
                     case "--samples" -> options.samples = positive(args[i], Integer.parseInt(value));
                     case "--seconds" -> options.seconds = positive(args[i], Double.parseDouble(value));
                     case "--pids" -> options.pids = pids(value);
+                    case "--rows" -> options.rows = rows(value);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -480,9 +501,19 @@ public final class RemoteBenchmark
             {
                 throw new IllegalArgumentException("usage: RemoteBenchmark --secret-file FILE --node1 HOST:PORT "
                     + "--node2 HOST:PORT --echo HOST:PORT [--lanes K] [--rounds N] [--samples N] [--seconds S] "
-                    + "[--pids NODE1,NODE2,ECHO]");
+                    + "[--pids NODE1,NODE2,ECHO] [--rows 123]");
             }
             return options;
+        }
+
+        private static String rows(final String value)
+        {
+            if (!value.matches("[123]+"))
+            {
+                throw new IllegalArgumentException("--rows takes the numbers of the rows to run, from 1, 2 and 3 "
+                    + "(1 round trip, 2 throughput, 3 the 64 MiB transfer): " + value);
+            }
+            return value;
         }
 
         private static long[] pids(final String value)

@@ -10,6 +10,7 @@ import org.agrona.BufferUtil;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -40,8 +41,7 @@ import dev.simpler.remote.transport.HostAndPort;
 import dev.simpler.remote.transport.MessageValidator;
 import dev.simpler.remote.transport.RemoteConfiguration;
 import dev.simpler.remote.transport.TaskLayout;
-import io.aeron.Aeron;
-import io.aeron.ChannelUri;
+import dev.simpler.remote.transport.Transport;
 import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
 import io.aeron.Publication;
@@ -50,10 +50,14 @@ import io.aeron.logbuffer.BufferClaim;
 import io.aeron.logbuffer.Header;
 
 /**
- * One L4 lane to a node (SPEC §15): an exclusive publication to the node's endpoint, a subscription on a reply
- * endpoint of its own, and the session the handshake opened. The thread that runs a task owns the lane while it
- * does: it sends the task and its data, takes the outputs and the completion, and keeps the heartbeats going; between
- * tasks the {@link LaneConductor} owns it for the heartbeats. A node silent for the heartbeat timeout, or one that
+ * One L4 lane to a node (SPEC §15): an exclusive publication to the node's endpoint, a subscription on the reply
+ * endpoint that every lane of the process shares (to the stream numbered by the publication's session id, which the
+ * node replies on), and the session the handshake opened. The thread that runs a task owns the lane while it does: it
+ * sends the task and its data, takes the outputs and the completion, and keeps the heartbeats going; between tasks
+ * the {@link LaneConductor} owns it for the heartbeats. While several callers of the process wait for completions at
+ * once, each parks once it has spun a little and leaves its lane to the conductor, which polls every such lane and
+ * gives each back to its caller, waking it, when its task is done (a lone caller polls its own lane, so a single
+ * round trip has no hand-off between threads). A node silent for the heartbeat timeout, or one that
  * ends the session, fails the task in flight with an error naming it; the next task reconnects.
  *
  * <p>Single writer: whoever holds {@link #owner} (the caller of {@link #run} or the lane conductor) touches
@@ -64,6 +68,18 @@ public final class Lane
     static final int FREE = 0;
     static final int CONDUCTOR = 1;
     static final int CALLER = 2;
+    /** The caller waits parked for its completion; the lane conductor may poll the lane and wakes it. */
+    static final int PARKED = 3;
+
+    /** Polls with nothing arrived, spinning, before a waiting caller yields or leaves the polling to the conductor. */
+    private static final int AWAIT_SPINS = (int)RemoteConfiguration.IDLE_MAX_SPINS;
+    /** Polls with nothing arrived, yielding, before a lone waiting caller backs off further. */
+    private static final int AWAIT_YIELDS = (int)RemoteConfiguration.IDLE_MAX_YIELDS;
+    /**
+     * Longest park of a caller that left its lane to the conductor: it then looks at the lane itself, so that a lane
+     * the conductor no longer serves (a RemoteWorker being closed) is not waited on forever.
+     */
+    private static final long PARKED_CHECK_NS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private static final int HEADER = MessageHeaderDecoder.ENCODED_LENGTH;
     private static final int PIECE_HEADER =
@@ -100,10 +116,14 @@ public final class Lane
 
     private final HostAndPort node;
     private final String nodeName;
-    private final Aeron aeron;
+    private final Transport transport;
     private final Handshake handshake;
     private final long connectTimeoutNs;
     private final IdleStrategy idle;
+    /** Whether a waiting caller may park and leave the polling to the conductor (not with busy-spin). */
+    private final boolean handOff;
+    /** The thread parked in {@link #awaitCompletion}, woken by the conductor. */
+    private volatile Thread waiter;
     private final DropCounters drops;
     private final MessageValidator validator = new MessageValidator();
     private final ControlWriter writer = new ControlWriter();
@@ -174,24 +194,25 @@ public final class Lane
      * A lane, not yet connected.
      *
      * @param node           the node's endpoint.
-     * @param aeron          the process's Aeron client.
+     * @param transport      the process's transport (its Aeron client and the lanes' reply port).
      * @param secret         the shared secret.
      * @param connectTimeout how long a (re)connect may take, in ns.
      * @param idle           how the thread in {@link #run} idles while it waits.
      */
     public Lane(
         final HostAndPort node,
-        final Aeron aeron,
+        final Transport transport,
         final byte[] secret,
         final long connectTimeout,
         final IdleStrategy idle)
     {
         this.node = node;
         this.nodeName = "node " + node;
-        this.aeron = aeron;
+        this.transport = transport;
         this.handshake = new Handshake(secret);
         this.connectTimeoutNs = connectTimeout;
         this.idle = idle;
+        this.handOff = !(idle instanceof BusySpinIdleStrategy);
         this.drops = new DropCounters("the L4 lane to " + nodeName);
     }
 
@@ -349,11 +370,21 @@ public final class Lane
         try
         {
             final InetAddress local = node.localAddressTowards();
-            subscription = aeron.addSubscription("aeron:udp?endpoint=" + HostAndPort.endpoint(local, 0),
-                RemoteConfiguration.REPLY_STREAM_ID);
-            final int replyPort = replyPort(deadline, timeoutMs);
-            publication = aeron.addExclusivePublication(node.publicationChannel(),
+            final int replyPort = transport.replyPort(local);
+            publication = transport.aeron().addExclusivePublication(node.publicationChannel(),
                 RemoteConfiguration.REQUEST_STREAM_ID);
+            if (publication.sessionId() == RemoteConfiguration.REPLY_ANCHOR_STREAM_ID)
+            {
+                // Replies on the anchor's stream would reach a subscription that is never polled.
+                final ExclusivePublication taken = publication;
+                publication = transport.aeron().addExclusivePublication(node.publicationChannel(),
+                    RemoteConfiguration.REQUEST_STREAM_ID);
+                taken.close();
+            }
+            // The node replies on the stream numbered by this publication's session id, to the port every lane of
+            // this process shares.
+            subscription = transport.aeron().addSubscription(Transport.replyChannel(local, replyPort),
+                publication.sessionId());
             while (!publication.isConnected())
             {
                 checkDeadline(deadline, "did not answer within " + timeoutMs + " ms: no node listens there, or UDP "
@@ -406,19 +437,6 @@ public final class Lane
             }
             throw new IllegalStateException(nodeName + ": cannot connect: " + ex.getMessage(), ex);
         }
-    }
-
-    private int replyPort(final long deadline, final long timeoutMs)
-    {
-        String resolved;
-        while ((resolved = subscription.tryResolveChannelEndpointPort()) == null)
-        {
-            checkDeadline(deadline, "no local reply port was bound within " + timeoutMs + " ms");
-            idle.idle();
-        }
-        idle.reset();
-        final String endpoint = ChannelUri.parse(resolved).get("endpoint");
-        return Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1));
     }
 
     private void awaitHandshake(final int waitingIn, final long deadline, final long timeoutMs)
@@ -487,6 +505,11 @@ public final class Lane
     public void close(final long timeoutNs)
     {
         closed = true;
+        final Thread parked = waiter;
+        if (parked != null)
+        {
+            LockSupport.unpark(parked);
+        }
         if (!tryAcquire(System.nanoTime() + timeoutNs))
         {
             // A thread stuck in the lane: it sees closed at its next wait and gives the lane up.
@@ -515,6 +538,10 @@ public final class Lane
      */
     int service(final long now)
     {
+        if (owner.get() == PARKED)
+        {
+            return serveParked(now);
+        }
         if (!owner.compareAndSet(FREE, CONDUCTOR))
         {
             return 0;
@@ -552,6 +579,50 @@ public final class Lane
         finally
         {
             owner.set(FREE);
+        }
+    }
+
+    /**
+     * One step of the lane conductor on a lane whose caller parked while it waits for its completion: take what the
+     * node sent (outputs land in the caller's tensors), keep the heartbeats going, and give the lane back to the
+     * caller, waking it, once the task is done, needs the caller to send data, or the session is in trouble.
+     */
+    private int serveParked(final long now)
+    {
+        if (!owner.compareAndSet(PARKED, CONDUCTOR))
+        {
+            return 0;
+        }
+        boolean wake = true;
+        int work = 0;
+        try
+        {
+            if (!connected || closed || subscription == null)
+            {
+                return 0;
+            }
+            nowNs = now;
+            creditStall();
+            work = subscription.poll(assembler, RemoteConfiguration.FRAGMENT_LIMIT);
+            if (taskState == TASK_DONE || taskState == SEND_DATA || !connected
+                || now - lastHeardNs > heartbeatTimeoutNs)
+            {
+                return work;
+            }
+            if (now - lastSentNs >= heartbeatIntervalNs)
+            {
+                heartbeat();
+            }
+            wake = false;
+            return work;
+        }
+        finally
+        {
+            owner.set(wake ? CALLER : PARKED);
+            if (wake)
+            {
+                LockSupport.unpark(waiter);
+            }
         }
     }
 
@@ -836,6 +907,71 @@ public final class Lane
 
     private void awaitCompletion() throws TaskExecutionException
     {
+        if (!handOff)
+        {
+            awaitPolling();
+            return;
+        }
+        LaneConductor.awaiting(1);
+        try
+        {
+            int idleCount = 0;
+            while (taskState != TASK_DONE)
+            {
+                nowNs = System.nanoTime();
+                int work = subscription.poll(assembler, RemoteConfiguration.FRAGMENT_LIMIT);
+                if (taskState == SEND_DATA)
+                {
+                    work += sendPieces();
+                }
+                if (taskState == TASK_DONE)
+                {
+                    break;
+                }
+                checkAlive();
+                if (nowNs - lastSentNs >= heartbeatIntervalNs)
+                {
+                    heartbeat();
+                }
+                if (work > 0)
+                {
+                    idleCount = 0;
+                    idle.reset();
+                }
+                else if (idleCount < AWAIT_SPINS)
+                {
+                    idleCount++;
+                    Thread.onSpinWait();
+                }
+                else if (LaneConductor.awaitingNow() > 1)
+                {
+                    // Several callers wait on their nodes: one thread, the conductor, polls all their lanes, and
+                    // each caller sleeps until its own completion arrived, instead of each yielding and backing off
+                    // by itself.
+                    parkWhileConductorPolls();
+                }
+                else if (idleCount < AWAIT_SPINS + AWAIT_YIELDS)
+                {
+                    idleCount++;
+                    Thread.yield();
+                }
+                else
+                {
+                    // A lone waiter polls its own lane: no hand-off between threads on the round trip.
+                    idle.idle(0);
+                }
+            }
+        }
+        finally
+        {
+            LaneConductor.awaiting(-1);
+            idle.reset();
+        }
+    }
+
+    /** Wait for the completion polling all the time: the busy-spin wait strategy. */
+    private void awaitPolling() throws TaskExecutionException
+    {
         while (taskState != TASK_DONE)
         {
             nowNs = System.nanoTime();
@@ -856,6 +992,29 @@ public final class Lane
             idle.idle(work);
         }
         idle.reset();
+    }
+
+    /**
+     * Leave the lane to the conductor and park until it gives the lane back (the task is done, data must be sent,
+     * the session is in trouble) or for at most {@link #PARKED_CHECK_NS}; the caller owns the lane again when this
+     * returns.
+     */
+    private void parkWhileConductorPolls()
+    {
+        waiter = Thread.currentThread();
+        owner.set(PARKED);
+        LockSupport.parkNanos(this, PARKED_CHECK_NS);
+        while (true)
+        {
+            final int state = owner.get();
+            if (state == CALLER || (state == PARKED && owner.compareAndSet(PARKED, CALLER)))
+            {
+                break;
+            }
+            // The conductor is in the middle of one step on this lane.
+            Thread.onSpinWait();
+        }
+        waiter = null;
     }
 
     /** Wait for room in the publication while sending, still hearing the node. */

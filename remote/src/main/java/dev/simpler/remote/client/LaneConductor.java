@@ -1,25 +1,30 @@
 package dev.simpler.remote.client;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 
+import dev.simpler.remote.transport.Transport;
 
 /**
  * Keeps the idle lanes of this process alive (SPEC §15): for each lane that no thread is running a task on, it takes
  * what the node sent, sends a heartbeat when one is due and drops the session of a node that fell silent, so that the
- * next task reconnects at once. One thread for every lane of the process, started with the first lane and stopped
- * with the last; it always backs off, as it has little to do.
+ * next task reconnects at once. It also polls the lanes whose callers parked while they wait for a completion (when
+ * several callers wait at once, see {@link Lane}): it takes their outputs and completions and wakes each caller when
+ * its task is done, so that k lanes in flight cost one polling thread rather than k threads each backing off by
+ * itself. One thread for every lane of the process, started with the first lane and stopped with the last; it always
+ * backs off.
  */
 public final class LaneConductor implements Agent
 {
-    /** Longest park between steps: heartbeats are 100 ms apart, so a millisecond is plenty. */
-    private static final long IDLE_PARK_NS = 1_000_000L;
 
     private static LaneConductor shared;
     private static AgentRunner runner;
+
+    /** Callers of this process waiting for a completion ({@link Lane#run}), parked or not. */
+    private static final AtomicInteger AWAITING = new AtomicInteger();
 
     /** Copy on write: the conductor reads it without a lock or an iterator. */
     private volatile Lane[] lanes = new Lane[0];
@@ -38,7 +43,7 @@ public final class LaneConductor implements Agent
         if (shared == null)
         {
             shared = new LaneConductor();
-            runner = new AgentRunner(new BackoffIdleStrategy(10, 20, 1_000, IDLE_PARK_NS),
+            runner = new AgentRunner(Transport.backoff(),
                 (error) -> System.err.println("simpler-remote: lane conductor: " + error), null, shared);
             AgentRunner.startOnThread(runner, (runnable) ->
             {
@@ -87,6 +92,26 @@ public final class LaneConductor implements Agent
             runner = null;
             shared = null;
         }
+    }
+
+    /**
+     * A caller starts or stops waiting for a completion.
+     *
+     * @param delta +1 or -1.
+     */
+    static void awaiting(final int delta)
+    {
+        AWAITING.addAndGet(delta);
+    }
+
+    /**
+     * Callers of this process waiting for a completion now.
+     *
+     * @return the count.
+     */
+    static int awaitingNow()
+    {
+        return AWAITING.get();
     }
 
     @Override

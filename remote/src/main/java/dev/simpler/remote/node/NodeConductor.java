@@ -362,8 +362,10 @@ final class NodeConductor implements Agent
         final Publication publication;
         try
         {
+            // On the stream numbered by the L4 lane's session id: the lanes of an L4 process share one reply port,
+            // and each subscribes to its own stream there.
             publication = aeron.addPublication(HostAndPort.parse(peer, "reply address").publicationChannel(),
-                RemoteConfiguration.REPLY_STREAM_ID);
+                imageId);
         }
         catch (final RuntimeException ex)
         {

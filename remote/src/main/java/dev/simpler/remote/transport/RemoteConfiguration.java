@@ -10,11 +10,19 @@ public final class RemoteConfiguration
     /** Aeron stream of the messages from an L4 to a node (on the node's listen endpoint). */
     public static final int REQUEST_STREAM_ID = 7301;
 
-    /** Aeron stream of the messages from a node to an L4 (on the L4 lane's own reply endpoint). */
-    public static final int REPLY_STREAM_ID = 7302;
+    /**
+     * Messages from a node to an L4 travel on the reply endpoint that the L4 process's lanes share, each lane's on
+     * the stream whose id is its own publication's session id (the node's image of it), so that the driver reads one
+     * socket for every lane and hands each lane only its own messages. This stream is the one that holds the
+     * endpoint open; nothing is sent on it, and a lane whose publication got this id as its session takes another.
+     */
+    public static final int REPLY_ANCHOR_STREAM_ID = 7302;
 
-    /** Version of the protocol a SessionRequest asks for; a node refuses any other. */
-    public static final int PROTOCOL_VERSION = 1;
+    /**
+     * Version of the protocol a SessionRequest asks for; a node refuses any other. 2: the node replies on the stream
+     * named by the session id of the L4 lane's publication (1 replied on one stream, to a port per lane).
+     */
+    public static final int PROTOCOL_VERSION = 2;
 
     /**
      * Each side sends a heartbeat this often ({@code simpler.remote.heartbeat.interval.ms}, default 100): a tenth of

@@ -2,10 +2,15 @@ package dev.simpler.remote.transport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
@@ -19,6 +24,8 @@ import org.agrona.concurrent.IdleStrategy;
 
 import dev.simpler.engine.WaitStrategy;
 import io.aeron.Aeron;
+import io.aeron.Subscription;
+import io.aeron.exceptions.RegistrationException;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 
@@ -45,9 +52,14 @@ public final class Transport
     private static int users;
     private static Thread shutdownHook;
 
+    /** Attempts at binding a reply endpoint on a port another process took between its choice and the bind. */
+    private static final int REPLY_BIND_ATTEMPTS = 5;
+
     private final Path directory;
     private final MediaDriver driver;
     private final Aeron aeron;
+    /** The reply port of this process's lanes, per local address; guarded by this. */
+    private final Map<InetAddress, Integer> replyPorts = new HashMap<>();
 
     private Transport(final Path directory, final MediaDriver driver, final Aeron aeron)
     {
@@ -168,6 +180,72 @@ public final class Transport
     {
         final Path shm = Path.of("/dev/shm");
         return Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    /**
+     * The port on which every lane of this process that sends from {@code local} takes its node's replies: one UDP
+     * endpoint for them all, each lane subscribing to the stream its node sends on (numbered by the session id of the
+     * lane's own publication), so that the media driver reads one socket however many lanes there are. Bound on first
+     * use, and held by a subscription of its own until the transport closes, so that the port stays this process's
+     * while lanes come and go.
+     *
+     * @param local the local address the lanes send from.
+     * @return the port.
+     * @throws IllegalStateException when no port could be bound.
+     */
+    public synchronized int replyPort(final InetAddress local)
+    {
+        final Integer known = replyPorts.get(local);
+        if (known != null)
+        {
+            return known;
+        }
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < REPLY_BIND_ATTEMPTS; attempt++)
+        {
+            // An explicit port, not 0: the driver shares an endpoint between channels that name the same address
+            // and port, while each channel on port 0 would bind a socket of its own.
+            final int port = freeUdpPort(local);
+            try
+            {
+                final Subscription anchor = aeron.addSubscription(replyChannel(local, port),
+                    RemoteConfiguration.REPLY_ANCHOR_STREAM_ID);
+                assert anchor != null;
+                replyPorts.put(local, port);
+                return port;
+            }
+            catch (final RegistrationException ex)
+            {
+                last = ex;
+            }
+        }
+        throw new IllegalStateException("no UDP port for the replies of nodes could be bound on " + local + " in "
+            + REPLY_BIND_ATTEMPTS + " attempts: " + (last != null ? last.getMessage() : "?"), last);
+    }
+
+    /**
+     * The channel of the lanes' reply subscriptions: the same string for every lane on a local address, so that
+     * the driver shares one endpoint between them.
+     *
+     * @param local the local address.
+     * @param port  the reply port ({@link #replyPort}).
+     * @return the channel URI.
+     */
+    public static String replyChannel(final InetAddress local, final int port)
+    {
+        return "aeron:udp?endpoint=" + HostAndPort.endpoint(local, port);
+    }
+
+    private static int freeUdpPort(final InetAddress local)
+    {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(local, 0)))
+        {
+            return socket.getLocalPort();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("no UDP port free on " + local + ": " + ex.getMessage(), ex);
+        }
     }
 
     private static Transport start(final WaitStrategy strategy)
