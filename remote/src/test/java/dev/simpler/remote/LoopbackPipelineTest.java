@@ -61,12 +61,6 @@ class LoopbackPipelineTest
     }
 
     /**
-     * Three stages (scale, accumulate, negate), each a group of four tasks over a quarter of three tensors of
-     * {@code total} INT32 elements (one task for one element), from 4 bytes to 64 MiB per tensor: the members of a
-     * group run on the four lanes, two on each node. 65 540 elements make each task's block larger than a session's
-     * slot, so its data is granted and sent in pieces.
-     */
-    /**
      * The pipeline of {@link Pipelines} over three tensors of {@code total} INT32 elements, from 4 bytes to 64 MiB
      * each: the members of each stage run on the four lanes, two on each node. 65 540 elements make each task's
      * block larger than a session's slot, so its data is granted and sent in pieces.

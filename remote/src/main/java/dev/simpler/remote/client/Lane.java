@@ -38,6 +38,7 @@ import dev.simpler.remote.transport.DropCounters;
 import dev.simpler.remote.transport.DropReason;
 import dev.simpler.remote.transport.Handshake;
 import dev.simpler.remote.transport.HostAndPort;
+import dev.simpler.remote.transport.ImageProgress;
 import dev.simpler.remote.transport.MessageValidator;
 import dev.simpler.remote.transport.RemoteConfiguration;
 import dev.simpler.remote.transport.TaskLayout;
@@ -138,6 +139,8 @@ public final class Lane
     private int slotBytes;
     private long nowNs;
     private long lastHeardNs;
+    /** How far the node's bytes arrived: arrivals count as hearing from it (see {@link ImageProgress}). */
+    private ImageProgress arrivals;
     private long lastSentNs;
     /** When a thread last looked at the node's silence. */
     private long lastCheckNs;
@@ -493,6 +496,7 @@ public final class Lane
         CloseHelper.quietCloseAll(publication, subscription);
         publication = null;
         subscription = null;
+        arrivals = null;
         assembler.clear();
     }
 
@@ -1044,6 +1048,25 @@ public final class Lane
             lastHeardNs += gap - RemoteConfiguration.STALL_NS;
         }
         lastCheckNs = nowNs;
+        if (nowNs - lastHeardNs > heartbeatIntervalNs && arrived())
+        {
+            // Bytes of the node arrived that this lane has not read yet (a heartbeat may wait behind them).
+            lastHeardNs = nowNs;
+        }
+    }
+
+    private boolean arrived()
+    {
+        if (arrivals == null)
+        {
+            if (subscription == null || subscription.imageCount() == 0)
+            {
+                return false;
+            }
+            arrivals = new ImageProgress(transport.aeron().countersReader(), subscription.imageAtIndex(0),
+                subscription.streamId());
+        }
+        return arrivals.advanced();
     }
 
     private void checkAlive() throws TaskExecutionException

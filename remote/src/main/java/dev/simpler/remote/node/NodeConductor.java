@@ -24,6 +24,7 @@ import dev.simpler.remote.transport.ControlWriter;
 import dev.simpler.remote.transport.DropCounters;
 import dev.simpler.remote.transport.DropReason;
 import dev.simpler.remote.transport.Handshake;
+import dev.simpler.remote.transport.ImageProgress;
 import dev.simpler.remote.transport.HostAndPort;
 import dev.simpler.remote.transport.MessageValidator;
 import dev.simpler.remote.transport.RemoteConfiguration;
@@ -431,6 +432,11 @@ final class NodeConductor implements Agent
         session.state = NodeSession.ADMITTED;
         session.lastHeardNs = nowNs;
         session.lastHeartbeatNs = nowNs;
+        final Image image = subscription.imageBySessionId(session.imageSessionId);
+        if (image != null)
+        {
+            session.arrivals = new ImageProgress(aeron.countersReader(), image, RemoteConfiguration.REQUEST_STREAM_ID);
+        }
         queueSend(session, SEND_ADMIT);
         System.err.println("simpler-remote: " + name + " admitted a session from " + session.peer);
     }
@@ -767,6 +773,12 @@ final class NodeConductor implements Agent
             if (session.state == NodeSession.ADMITTED)
             {
                 session.lastHeardNs += stall;
+                if (nowNs - session.lastHeardNs > heartbeatIntervalNs && session.arrivals != null
+                    && session.arrivals.advanced())
+                {
+                    // Bytes of the L4 arrived that this node has not read yet (a heartbeat may wait behind them).
+                    session.lastHeardNs = nowNs;
+                }
                 if (nowNs - session.lastHeardNs > heartbeatTimeoutNs)
                 {
                     closeSession(session, "the L4 sent nothing for " + RemoteConfiguration.HEARTBEAT_TIMEOUT_MS

@@ -2,6 +2,7 @@ package dev.simpler.remote.node;
 
 import dev.simpler.remote.codec.RefuseReason;
 import dev.simpler.remote.transport.Handshake;
+import dev.simpler.remote.transport.ImageProgress;
 import io.aeron.Publication;
 
 /**
@@ -34,6 +35,8 @@ final class NodeSession
     volatile boolean open = true;
     long handshakeDeadlineNs;
     long lastHeardNs;
+    /** How far the L4's bytes arrived: arrivals count as hearing from it (see {@link ImageProgress}). */
+    ImageProgress arrivals;
     long lastHeartbeatNs;
     /** Address of the session's slot in the arena, or 0 before admission. */
     long slot;
