@@ -5,8 +5,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
 
-import dev.simpler.remote.transport.Transport;
+import dev.simpler.remote.transport.RemoteConfiguration;
 
 /**
  * Keeps the idle lanes of this process alive (SPEC §15): for each lane that no thread is running a task on, it takes
@@ -22,6 +23,14 @@ public final class LaneConductor implements Agent
 
     private static LaneConductor shared;
     private static AgentRunner runner;
+
+    /**
+     * Spins and yields of the conductor before it parks: fewer than a lane's own, since it shares the machine with
+     * the threads that do the work (parks are as long as a lane's, so a parked caller is woken as soon as a lone one
+     * would have noticed its completion itself).
+     */
+    private static final int CONDUCTOR_SPINS = 10;
+    private static final int CONDUCTOR_YIELDS = 20;
 
     /** Callers of this process waiting for a completion ({@link Lane#run}), parked or not. */
     private static final AtomicInteger AWAITING = new AtomicInteger();
@@ -43,7 +52,8 @@ public final class LaneConductor implements Agent
         if (shared == null)
         {
             shared = new LaneConductor();
-            runner = new AgentRunner(Transport.backoff(),
+            runner = new AgentRunner(new BackoffIdleStrategy(CONDUCTOR_SPINS, CONDUCTOR_YIELDS,
+                RemoteConfiguration.IDLE_MIN_PARK_NS, RemoteConfiguration.IDLE_MAX_PARK_NS),
                 (error) -> System.err.println("simpler-remote: lane conductor: " + error), null, shared);
             AgentRunner.startOnThread(runner, (runnable) ->
             {
