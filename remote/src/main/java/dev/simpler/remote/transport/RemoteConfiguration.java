@@ -48,6 +48,15 @@ public final class RemoteConfiguration
      */
     public static final int TERM_LENGTH = Integer.getInteger("simpler.remote.term.length", 8 << 20);
 
+    /**
+     * Receive buffer of the UDP socket that all the lanes of an L4 process share for their replies
+     * ({@code simpler.remote.reply.so.rcvbuf}, default 2 MiB; the kernel caps it at {@code net.core.rmem_max}): the
+     * nodes' streams to the lanes arrive there together, each up to a receiver window at a time, and the system's
+     * default (208 KiB here) dropped datagrams when four lanes took megabytes back at once (the main job's multi-host
+     * runs took half as long again, until losses were repaired).
+     */
+    public static final int REPLY_SO_RCVBUF = Integer.getInteger("simpler.remote.reply.so.rcvbuf", 2 << 20);
+
 
     /**
      * MTU of every publication ({@code simpler.remote.mtu}, default 1408, Aeron's own, below the 1500 bytes of an

@@ -233,7 +233,8 @@ public final class Transport
      */
     public static String replyChannel(final InetAddress local, final int port)
     {
-        return "aeron:udp?endpoint=" + HostAndPort.endpoint(local, port);
+        return "aeron:udp?endpoint=" + HostAndPort.endpoint(local, port) + "|so-rcvbuf="
+            + RemoteConfiguration.REPLY_SO_RCVBUF;
     }
 
     private static int freeUdpPort(final InetAddress local)
