@@ -911,16 +911,14 @@ public final class Lane
 
     private void awaitCompletion() throws TaskExecutionException
     {
-        if (!handOff)
+        if (handOff)
         {
-            awaitPolling();
-            return;
+            LaneConductor.awaiting(1);
         }
-        LaneConductor.awaiting(1);
         try
         {
             int idleCount = 0;
-            while (taskState != TASK_DONE)
+            while (true)
             {
                 nowNs = System.nanoTime();
                 int work = subscription.poll(assembler, RemoteConfiguration.FRAGMENT_LIMIT);
@@ -937,7 +935,12 @@ public final class Lane
                 {
                     heartbeat();
                 }
-                if (work > 0)
+                if (!handOff)
+                {
+                    // Busy-spin: this thread polls all the time.
+                    idle.idle(work);
+                }
+                else if (work > 0)
                 {
                     idleCount = 0;
                     idle.reset();
@@ -968,34 +971,12 @@ public final class Lane
         }
         finally
         {
-            LaneConductor.awaiting(-1);
+            if (handOff)
+            {
+                LaneConductor.awaiting(-1);
+            }
             idle.reset();
         }
-    }
-
-    /** Wait for the completion polling all the time: the busy-spin wait strategy. */
-    private void awaitPolling() throws TaskExecutionException
-    {
-        while (taskState != TASK_DONE)
-        {
-            nowNs = System.nanoTime();
-            int work = subscription.poll(assembler, RemoteConfiguration.FRAGMENT_LIMIT);
-            if (taskState == SEND_DATA)
-            {
-                work += sendPieces();
-            }
-            if (taskState == TASK_DONE)
-            {
-                break;
-            }
-            checkAlive();
-            if (nowNs - lastSentNs >= heartbeatIntervalNs)
-            {
-                heartbeat();
-            }
-            idle.idle(work);
-        }
-        idle.reset();
     }
 
     /**
