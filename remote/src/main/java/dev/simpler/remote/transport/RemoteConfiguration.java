@@ -104,6 +104,21 @@ public final class RemoteConfiguration
     /** Yields of a backing-off thread before it parks. */
     public static final long IDLE_MAX_YIELDS = 50;
 
+    /**
+     * Spins of the embedded media driver's one thread, for a Worker that backs off, before it yields
+     * ({@code simpler.remote.driver.idle.spins}, default 2). Each of its idle duty cycles costs a receive call on every
+     * socket it reads (the data endpoint and each publication's control endpoint), most of them on empty sockets:
+     * with 20 spins and 50 yields, as the other threads here, the drivers of an L4 and two nodes took most of a
+     * 2-core machine and slowed every row (perf/README.md section 13, round trip p50 389 µs against 190 µs).
+     */
+    public static final long DRIVER_IDLE_MAX_SPINS = Long.getLong("simpler.remote.driver.idle.spins", 2L);
+
+    /**
+     * Yields of the embedded media driver's thread, for a Worker that backs off, before it parks
+     * ({@code simpler.remote.driver.idle.yields}, default 5); raise both on a machine with cores to spare.
+     */
+    public static final long DRIVER_IDLE_MAX_YIELDS = Long.getLong("simpler.remote.driver.idle.yields", 5L);
+
     /** First park of a backing-off thread. */
     public static final long IDLE_MIN_PARK_NS = 1_000L;
 

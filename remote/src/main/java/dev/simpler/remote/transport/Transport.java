@@ -278,7 +278,9 @@ public final class Transport
         }
         else
         {
-            driverContext.threadingMode(ThreadingMode.SHARED).sharedIdleStrategy(backoff());
+            driverContext.threadingMode(ThreadingMode.SHARED).sharedIdleStrategy(new BackoffIdleStrategy(
+                RemoteConfiguration.DRIVER_IDLE_MAX_SPINS, RemoteConfiguration.DRIVER_IDLE_MAX_YIELDS,
+                RemoteConfiguration.IDLE_MIN_PARK_NS, RemoteConfiguration.IDLE_MAX_PARK_NS));
         }
         MediaDriver driver = null;
         Aeron aeron = null;
