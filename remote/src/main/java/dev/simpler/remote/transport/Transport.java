@@ -118,6 +118,17 @@ public final class Transport
     }
 
     /**
+     * How the driver's one thread waits when it runs conductor, sender and receiver together (a backing-off Worker).
+     *
+     * @return the strategy, or null when the driver runs them on threads of their own (busy-spin).
+     */
+    public IdleStrategy sharedIdleStrategy()
+    {
+        final MediaDriver.Context context = driver.context();
+        return context.threadingMode() == ThreadingMode.SHARED ? context.sharedIdleStrategy() : null;
+    }
+
+    /**
      * The driver's directory.
      *
      * @return its path.
