@@ -2,6 +2,7 @@
 # SPEC §12's three remote rows (perf/README.md section 13): one-task round trip against a raw Aeron echo, throughput
 # of tiny tasks with k lanes per node against one, and a 64 MiB INOUT tensor against the raw echo of the same bytes.
 #   perf/remote-bench.sh [--loopback] [--build] [--lanes K] [--rounds N] [--samples N] [--seconds S] [--rows 123]
+#     [--busy-spin]
 #   JAVA_OPTS='-Daeron.rcv.initial.window.length=2097152' perf/remote-bench.sh     # options for every child JVM
 #   BENCH_OPTS='-agentpath:...' perf/remote-bench.sh --rows 2     # options for the L4 JVM only (e.g. a profiler)
 #   NODE_OPTS='-agentpath:...=start,file=/tmp/node-%p.txt,...'     # options for both node JVMs
@@ -11,6 +12,9 @@
 # starts or makes is removed when it exits, also on failure or a signal, and a later run sweeps what a killed run
 # left. Logs and results: perf/target/remote-bench/<run>/. Builds perf and its modules first when their jars are
 # missing or with --build (MVN_FLAGS=-o for an offline build). Bounded: about 2 minutes of measuring, 4 at most.
+# --busy-spin: rows 1 and 3 on hosts with cores to spare: node 1 (--wait-strategy BUSY_SPIN), the echo peer and the
+# L4's Worker, lane and raw echo client busy-spin, and their media drivers spin a sender and a receiver each (about
+# 13 spinning threads: give it 16 cores); node 2 and row 2's lanes keep backing off.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,15 +34,23 @@ BENCH_TIMEOUT_S=240
 LOOPBACK=false
 BUILD=false
 BENCH_ARGS=()
+STRATEGY=BACKOFF
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --loopback) LOOPBACK=true; shift ;;
     --build) BUILD=true; shift ;;
     --lanes|--rounds|--samples|--seconds|--rows) BENCH_ARGS+=("$1" "$2"); shift 2 ;;
-    *) echo "usage: $0 [--loopback] [--build] [--lanes K] [--rounds N] [--samples N] [--seconds S] [--rows 123]" >&2
+    --busy-spin) STRATEGY=BUSY_SPIN; shift ;;
+    *) echo "usage: $0 [--loopback] [--build] [--lanes K] [--rounds N] [--samples N] [--seconds S] [--rows 123]" \
+      "[--busy-spin]" >&2
       exit 2 ;;
   esac
 done
+
+if [[ $STRATEGY == BUSY_SPIN ]] && (($(nproc) < 13)); then
+  echo "warning: --busy-spin spins about 13 threads and this machine has $(nproc) CPUs: they will take turns," \
+    "and the rows will measure the scheduler" >&2
+fi
 
 PIDS=()
 NAMESPACES=()
@@ -200,14 +212,14 @@ TAG="-Dsimpler.rb.run=$RUN"
 
 # shellcheck disable=SC2086 # NODE_OPTS holds several options
 start_child node1 "$N1_NS" "$JAVA" "${OPENS[@]}" ${NODE_OPTS:-} "$TAG" -Xmx512m -jar "$NODE_JAR" --listen "$N1_HOST:0" \
-  --secret-file "$OUT/secret" --sub-workers 1
+  --secret-file "$OUT/secret" --sub-workers 1 --wait-strategy "$STRATEGY"
 NODE1_PID="${PIDS[-1]}"
 # shellcheck disable=SC2086 # NODE_OPTS holds several options
 start_child node2 "$N2_NS" "$JAVA" "${OPENS[@]}" ${NODE_OPTS:-} "$TAG" -Xmx512m -jar "$NODE_JAR" --listen "$N2_HOST:0" \
   --secret-file "$OUT/secret" --sub-workers 1
 NODE2_PID="${PIDS[-1]}"
 start_child echo "$N1_NS" "$JAVA" "${OPENS[@]}" "$TAG" -Xmx256m -cp "$JAR" dev.simpler.perf.remote.RawEchoPeer \
-  --listen "$N1_HOST:0"
+  --listen "$N1_HOST:0" --wait-strategy "$STRATEGY"
 ECHO_PID="${PIDS[-1]}"
 NODE1="$(await_line node1 'simpler-node listening on ' "$NODE1_PID")"
 NODE2="$(await_line node2 'simpler-node listening on ' "$NODE2_PID")"
@@ -217,7 +229,7 @@ echo "before: $(uptime)" | tee "$OUT/results.txt"
 # shellcheck disable=SC2086 # BENCH_OPTS holds several options
 start_child bench "$L4_NS" "$JAVA" "${OPENS[@]}" ${BENCH_OPTS:-} "$TAG" -Xmx1g -cp "$JAR" dev.simpler.perf.remote.RemoteBenchmark \
   --secret-file "$OUT/secret" --node1 "$NODE1" --node2 "$NODE2" --echo "$ECHO" --pids "$NODE1_PID,$NODE2_PID,$ECHO_PID" \
-  "${BENCH_ARGS[@]}"
+  --wait-strategy "$STRATEGY" "${BENCH_ARGS[@]}"
 BENCH_PID="${PIDS[-1]}"
 tail -n +1 -f "$OUT/bench.log" --pid "$BENCH_PID" &
 TAIL_PID=$!

@@ -98,6 +98,43 @@ class NodeMainTest
         }
     }
 
+    @Test
+    @Timeout(value = 120, threadMode = SEPARATE_THREAD)
+    void busySpinningNodeRunsTheBuiltInsAndSaysWhenItIsShortOfCores() throws Exception
+    {
+        final Path secret = NodeKillTest.secretFile(dir);
+        try (ChildJvm node = ChildJvm.start("busy-spinning node", null, List.of(), TestNodeMain.class,
+            "--listen", "127.0.0.1:0", "--secret-file", secret.toString(), "--sub-workers", "1",
+            "--wait-strategy", "BUSY_SPIN"))
+        {
+            final String address = node.awaitLine(NodeMain.LISTENING, 60_000);
+            try (RemoteWorker lane = RemoteWorker.connect(address, SecretFile.read(secret),
+                RemoteTests.CONNECT_TIMEOUT);
+                Worker l4 = Worker.builder().level(4).nextLevel(lane).heapRingSize(RemoteTests.RING_BYTES).build())
+            {
+                l4.init();
+                runBuiltIns(l4, node.toString());
+            }
+            // The driver's sender and receiver, the conductor, the runner and the sub worker's thread spin.
+            final boolean shortOfCores = Runtime.getRuntime().availableProcessors() < 5;
+            assertEquals(shortOfCores, node.printed().contains("--wait-strategy BUSY_SPIN spins 5 threads"),
+                node.printed());
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = SEPARATE_THREAD)
+    void unknownWaitStrategyExitsWithStatusTwoNamingTheChoices() throws Exception
+    {
+        try (ChildJvm node = ChildJvm.start("node", null, List.of(), TestNodeMain.class, "--listen", "127.0.0.1:0",
+            "--secret-file", NodeKillTest.secretFile(dir).toString(), "--wait-strategy", "YIELD"))
+        {
+            assertEquals(2, node.waitFor(30_000), node.printed());
+            assertTrue(node.printed().contains("--wait-strategy must be BACKOFF or BUSY_SPIN: YIELD"),
+                node.printed());
+        }
+    }
+
     private static void runBuiltIns(final Worker l4, final String node)
     {
         final int n = 3000;

@@ -31,7 +31,7 @@ final class RawEchoClient implements AutoCloseable
     private static final long RESOLVE_TIMEOUT_NS = Duration.ofSeconds(10).toNanos();
 
     private final Transport transport;
-    private final IdleStrategy idle = Transport.backoff();
+    private final IdleStrategy idle;
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
     private final BufferClaim claim = new BufferClaim();
     private final UnsafeBuffer ping = new UnsafeBuffer(BufferUtil.allocateDirectAligned(64, 64));
@@ -44,9 +44,10 @@ final class RawEchoClient implements AutoCloseable
     private UnsafeBuffer into;
     private long received;
 
-    private RawEchoClient(final Transport transport, final String peer)
+    private RawEchoClient(final Transport transport, final String peer, final WaitStrategy strategy)
     {
         this.transport = transport;
+        this.idle = Transport.idleStrategy(strategy);
         this.peer = peer;
     }
 
@@ -55,12 +56,14 @@ final class RawEchoClient implements AutoCloseable
      *
      * @param peerAddress the peer's endpoint.
      * @param timeout     how long it may take.
+     * @param strategy    how the calling thread waits, as a lane connected with it does.
      * @return the client.
      */
-    static RawEchoClient connect(final String peerAddress, final Duration timeout)
+    static RawEchoClient connect(final String peerAddress, final Duration timeout, final WaitStrategy strategy)
     {
         final HostAndPort peer = HostAndPort.parse(peerAddress, "echo peer address");
-        final RawEchoClient client = new RawEchoClient(Transport.acquire(WaitStrategy.BACKOFF), peer.toString());
+        final RawEchoClient client =
+            new RawEchoClient(Transport.acquire(strategy), peer.toString(), strategy);
         try
         {
             client.open(peer, System.nanoTime() + timeout.toNanos());

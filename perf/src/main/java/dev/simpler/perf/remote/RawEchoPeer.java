@@ -23,11 +23,12 @@ import io.aeron.logbuffer.Header;
 
 /**
  * The echo side of the raw Aeron floor of SPEC §12's remote rows ({@link RawEcho}), a JVM of its own on the node's
- * host: the same embedded media driver as a node's ({@link Transport}, backing off), one thread that polls and
- * answers with the remote module's idle strategy. Pings go back at once; a transfer goes back once all of it came.
+ * host: the same embedded media driver as a node's ({@link Transport}), one thread that polls and answers with the
+ * remote module's idle strategy for the wait strategy given (BACKOFF unless told BUSY_SPIN, as a node launched with
+ * that {@code --wait-strategy}). Pings go back at once; a transfer goes back once all of it came.
  *
  * <pre>
- * java ... dev.simpler.perf.remote.RawEchoPeer --listen HOST:PORT
+ * java ... dev.simpler.perf.remote.RawEchoPeer --listen HOST:PORT [--wait-strategy BACKOFF|BUSY_SPIN]
  * </pre>
  *
  * <p>Prints {@code raw-echo listening on HOST:PORT} once it takes messages (port 0 asks for a free one) and runs
@@ -42,7 +43,7 @@ public final class RawEchoPeer
 
     private final Subscription subscription;
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
-    private final IdleStrategy idle = Transport.backoff();
+    private final IdleStrategy idle;
     private final BufferClaim claim = new BufferClaim();
     private final Transport transport;
     private ExclusivePublication reply;
@@ -52,9 +53,10 @@ public final class RawEchoPeer
     private long sent = -1;
     private volatile boolean running = true;
 
-    private RawEchoPeer(final Transport transport, final HostAndPort listen)
+    private RawEchoPeer(final Transport transport, final HostAndPort listen, final WaitStrategy strategy)
     {
         this.transport = transport;
+        this.idle = Transport.idleStrategy(strategy);
         this.subscription = transport.aeron().addSubscription(listen.subscriptionChannel(),
             RawEcho.REQUEST_STREAM_ID);
     }
@@ -62,19 +64,22 @@ public final class RawEchoPeer
     /**
      * Run the peer until it is stopped.
      *
-     * @param args {@code --listen HOST:PORT}.
+     * @param args {@code --listen HOST:PORT [--wait-strategy BACKOFF|BUSY_SPIN]}.
      */
     public static void main(final String[] args)
     {
-        if (args.length != 2 || !"--listen".equals(args[0]))
+        final boolean withStrategy = args.length == 4 && "--wait-strategy".equals(args[2])
+            && ("BACKOFF".equals(args[3]) || "BUSY_SPIN".equals(args[3]));
+        if ((args.length != 2 && !withStrategy) || !"--listen".equals(args[0]))
         {
-            System.err.println("usage: RawEchoPeer --listen HOST:PORT");
+            System.err.println("usage: RawEchoPeer --listen HOST:PORT [--wait-strategy BACKOFF|BUSY_SPIN]");
             System.exit(2);
         }
+        final WaitStrategy strategy = withStrategy ? WaitStrategy.valueOf(args[3]) : WaitStrategy.BACKOFF;
         final HostAndPort listen = HostAndPort.parse(args[1], "listen address", true);
         ProcessHandle.current().parent().ifPresent((parent) -> parent.onExit().thenRun(() -> System.exit(3)));
-        final Transport transport = Transport.acquire(WaitStrategy.BACKOFF);
-        final RawEchoPeer peer = new RawEchoPeer(transport, listen);
+        final Transport transport = Transport.acquire(strategy);
+        final RawEchoPeer peer = new RawEchoPeer(transport, listen, strategy);
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {

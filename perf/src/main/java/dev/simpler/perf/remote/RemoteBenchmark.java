@@ -20,6 +20,7 @@ import dev.simpler.engine.DataType;
 import dev.simpler.engine.OrchFn;
 import dev.simpler.engine.TaskArgs;
 import dev.simpler.engine.Tensor;
+import dev.simpler.engine.WaitStrategy;
 import dev.simpler.engine.Worker;
 import dev.simpler.remote.RemoteWorker;
 import dev.simpler.remote.SecretFile;
@@ -40,10 +41,14 @@ import dev.simpler.remote.SecretFile;
  *       pieces of one frame and sent back once the peer had them all, as a node does.</li>
  * </ol>
  *
- * <p>Every thread backs off when idle (the remote module's default and the raw echo's); the load average of the
+ * <p>Every thread backs off when idle (the remote module's default and the raw echo's), unless {@code
+ * --wait-strategy BUSY_SPIN}: then rows 1 and 3 run with an L4 Worker, a lane and a raw echo client that busy-spin
+ * (and {@code perf/remote-bench.sh} starts node 1 and the echo peer busy-spinning too), as on hosts with cores to
+ * spare; row 2 keeps backing off, since each of its 2k lanes has a thread of its own. The load average of the
  * machine is printed before and after each row. Arguments: {@code --secret-file FILE --node1 HOST:PORT --node2
- * HOST:PORT --echo HOST:PORT [--lanes K] [--rounds N] [--samples N] [--seconds S] [--pids NODE1,NODE2,ECHO]}: the
- * process ids of the nodes and the peer, where known, add the CPU time each process used per task to rows 1 and 2.
+ * HOST:PORT --echo HOST:PORT [--lanes K] [--rounds N] [--samples N] [--seconds S] [--pids NODE1,NODE2,ECHO]
+ * [--rows 123] [--wait-strategy BACKOFF|BUSY_SPIN]}: the process ids of the nodes and the peer, where known, add
+ * the CPU time each process used per task to rows 1 and 2.
  */
 public final class RemoteBenchmark
 {
@@ -80,9 +85,9 @@ public final class RemoteBenchmark
         final Options options = Options.parse(args);
         ProcessHandle.current().parent().ifPresent((parent) -> parent.onExit().thenRun(() -> System.exit(3)));
         final byte[] secret = SecretFile.read(options.secretFile);
-        System.out.printf(Locale.ROOT, "remote benchmark, %s, JDK %s, %d CPUs; node 1 %s (echo peer %s), node 2 %s%n",
-            Instant.now(), Runtime.version(), Runtime.getRuntime().availableProcessors(), options.node1, options.echo,
-            options.node2);
+        System.out.printf(Locale.ROOT, "remote benchmark, %s, JDK %s, %d CPUs; node 1 %s (echo peer %s), node 2 %s; "
+            + "rows 1 and 3 %s%n", Instant.now(), Runtime.version(), Runtime.getRuntime().availableProcessors(),
+            options.node1, options.echo, options.node2, options.waitStrategy);
         final double[] ratios = new double[3];
         final CpuMeter meter = new CpuMeter(ProcessHandle.current().pid(), options.pids[0], options.pids[1],
             options.pids[2]);
@@ -104,10 +109,12 @@ public final class RemoteBenchmark
     private static void latencyAndTransfer(
         final Options options, final byte[] secret, final CpuMeter meter, final double[] ratios) throws Exception
     {
-        try (RawEchoClient raw = RawEchoClient.connect(options.echo, CONNECT_TIMEOUT))
+        try (RawEchoClient raw = RawEchoClient.connect(options.echo, CONNECT_TIMEOUT, options.waitStrategy))
         {
-            final RemoteWorker lane = RemoteWorker.connect(options.node1, secret, CONNECT_TIMEOUT);
-            try (Worker l4 = Worker.builder().level(4).nextLevel(lane).heapRingSize(1 << 20).build())
+            final RemoteWorker lane = RemoteWorker.connect(options.node1, secret, CONNECT_TIMEOUT,
+                options.waitStrategy);
+            try (Worker l4 = Worker.builder().level(4).nextLevel(lane).heapRingSize(1 << 20)
+                .waitStrategy(options.waitStrategy).build())
             {
                 l4.init();
                 if (options.rows.contains("1"))
@@ -471,6 +478,8 @@ public final class RemoteBenchmark
         long[] pids = {0, 0, 0};
         /** Which rows to run, by number: 1 round trip, 2 throughput, 3 the 64 MiB transfer. */
         String rows = "123";
+        /** How the L4, its lane and the raw echo client of rows 1 and 3 wait. */
+        WaitStrategy waitStrategy = WaitStrategy.BACKOFF;
 
         static Options parse(final String[] args)
         {
@@ -494,6 +503,7 @@ public final class RemoteBenchmark
                     case "--seconds" -> options.seconds = positive(args[i], Double.parseDouble(value));
                     case "--pids" -> options.pids = pids(value);
                     case "--rows" -> options.rows = rows(value);
+                    case "--wait-strategy" -> options.waitStrategy = waitStrategy(value);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -501,7 +511,7 @@ public final class RemoteBenchmark
             {
                 throw new IllegalArgumentException("usage: RemoteBenchmark --secret-file FILE --node1 HOST:PORT "
                     + "--node2 HOST:PORT --echo HOST:PORT [--lanes K] [--rounds N] [--samples N] [--seconds S] "
-                    + "[--pids NODE1,NODE2,ECHO] [--rows 123]");
+                    + "[--pids NODE1,NODE2,ECHO] [--rows 123] [--wait-strategy BACKOFF|BUSY_SPIN]");
             }
             return options;
         }
@@ -514,6 +524,18 @@ public final class RemoteBenchmark
                     + "(1 round trip, 2 throughput, 3 the 64 MiB transfer): " + value);
             }
             return value;
+        }
+
+        private static WaitStrategy waitStrategy(final String value)
+        {
+            try
+            {
+                return WaitStrategy.valueOf(value);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("--wait-strategy must be BACKOFF or BUSY_SPIN: " + value, ex);
+            }
         }
 
         private static long[] pids(final String value)

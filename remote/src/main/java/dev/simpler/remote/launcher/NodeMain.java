@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 
+import dev.simpler.engine.WaitStrategy;
 import dev.simpler.engine.Worker;
 import dev.simpler.engine.WorkerMode;
 import dev.simpler.remote.NodeFunctions;
@@ -17,7 +18,13 @@ import dev.simpler.remote.SimplerNode;
  * <pre>
  * java -jar simpler-node.jar --listen HOST:PORT --secret-file FILE [--sub-workers N] [--mode THREAD|PROCESS]
  *                            [--chips N] [--staging-size BYTES] [--max-sessions N]
+ *                            [--wait-strategy BACKOFF|BUSY_SPIN]
  * </pre>
+ *
+ * <p>{@code --wait-strategy} is the node's L3 Worker's, and so its media driver's and its conductor's and runner's
+ * (SPEC §15): BACKOFF (the default) idles on a shared machine; BUSY_SPIN, for a host whose cores the node may keep,
+ * spins the driver's sender and receiver, the conductor, the runner and each worker, and warns when the process
+ * has fewer cores than that.
  *
  * <p>It runs an L3 Worker with the built-in functions ({@link BuiltinFunctions}) and those of every
  * {@link NodeFunctions} found with {@link ServiceLoader} on its class path, prints
@@ -30,7 +37,8 @@ public final class NodeMain
     public static final String LISTENING = "simpler-node listening on ";
 
     private static final String USAGE = "usage: java -jar simpler-node.jar --listen HOST:PORT --secret-file FILE "
-        + "[--sub-workers N] [--mode THREAD|PROCESS] [--chips N] [--staging-size BYTES] [--max-sessions N]";
+        + "[--sub-workers N] [--mode THREAD|PROCESS] [--chips N] [--staging-size BYTES] [--max-sessions N] "
+        + "[--wait-strategy BACKOFF|BUSY_SPIN]";
 
     private NodeMain()
     {
@@ -97,7 +105,12 @@ public final class NodeMain
         {
             ChipSupport.check();
         }
-        final Worker.Builder builder = Worker.builder().mode(options.mode).subWorkers(options.subWorkers);
+        final Worker.Builder builder = Worker.builder().mode(options.mode).subWorkers(options.subWorkers)
+            .waitStrategy(options.waitStrategy);
+        if (options.waitStrategy == WaitStrategy.BUSY_SPIN)
+        {
+            warnWhenShortOfCores(options);
+        }
         for (int chip = 0; chip < options.chips; chip++)
         {
             builder.nextLevel(ChipSupport.chip(chip));
@@ -133,6 +146,23 @@ public final class NodeMain
     }
 
     /**
+     * A busy-spinning node keeps a core per spinning thread: the media driver's sender and receiver, the conductor,
+     * the runner (the orchestrating thread of its runs), a thread (THREAD mode) or a child process (PROCESS mode) per
+     * sub worker, and a thread per chip.
+     * With fewer cores they take turns, and every hand-off waits for the operating system's scheduler.
+     */
+    private static void warnWhenShortOfCores(final Options options)
+    {
+        final int spinners = 4 + options.subWorkers + options.chips;
+        final int cores = Runtime.getRuntime().availableProcessors();
+        if (cores < spinners)
+        {
+            System.err.println("simpler-node: --wait-strategy BUSY_SPIN spins " + spinners + " threads but this "
+                + "process has " + cores + " cores: they will take turns; BACKOFF suits a shared machine");
+        }
+    }
+
+    /**
      * The launcher's options.
      */
     static final class Options
@@ -144,6 +174,7 @@ public final class NodeMain
         int chips;
         long stagingSize;
         int maxSessions;
+        WaitStrategy waitStrategy = WaitStrategy.BACKOFF;
 
         static Options parse(final String[] args)
         {
@@ -179,6 +210,9 @@ public final class NodeMain
                     case "--max-sessions":
                         options.maxSessions = count(option, value, 1, 1024);
                         break;
+                    case "--wait-strategy":
+                        options.waitStrategy = waitStrategy(value);
+                        break;
                     default:
                         throw new IllegalArgumentException("unknown option " + option);
                 }
@@ -199,6 +233,18 @@ public final class NodeMain
             catch (final IllegalArgumentException ex)
             {
                 throw new IllegalArgumentException("--mode must be THREAD or PROCESS: " + value, ex);
+            }
+        }
+
+        private static WaitStrategy waitStrategy(final String value)
+        {
+            try
+            {
+                return WaitStrategy.valueOf(value);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("--wait-strategy must be BACKOFF or BUSY_SPIN: " + value, ex);
             }
         }
 
