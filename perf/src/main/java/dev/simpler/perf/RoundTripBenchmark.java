@@ -28,8 +28,10 @@ import dev.simpler.engine.WorkerMode;
 /**
  * SPEC §12 rows "one-task round trip" (THREAD and PROCESS, busy-spin and default strategy): submit one no-op
  * sub task and wait until the run has drained, measured as a latency distribution (SampleTime gives p50, p99,
- * p99.9). The baseline in the same run is {@code CompletableFuture.runAsync(..).join()} on a single-thread
- * executor.
+ * p99.9). In the same run: the floor, a raw two-thread ping-pong on one cache line ({@code rawOneTask}); a
+ * ping-pong through two Disruptor rings ({@code disruptorOneTask}); and {@code CompletableFuture.runAsync(..).join()}
+ * on a single-thread executor. The PROCESS row's floor, a two-JVM ping-pong, is
+ * {@link MailboxRoundTripBenchmark#rawPingPong}.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -114,6 +116,31 @@ public class RoundTripBenchmark
     public void engineOneTask(final Engine engine)
     {
         engine.worker.run(engine.oneTask, null);
+    }
+
+    /**
+     * The floor: one number there and back between two busy-spinning threads on one cache line.
+     *
+     * @param pingPong the two threads' line.
+     * @return the number, so that the work is not eliminated.
+     */
+    @Benchmark
+    public long rawOneTask(final HandOffBaselines.RawPingPong pingPong)
+    {
+        return pingPong.roundTrip();
+    }
+
+    /**
+     * One request and its answer through two Disruptor rings, busy-spinning.
+     *
+     * @param pingPong the rings.
+     * @return the number, so that the work is not eliminated.
+     * @throws Exception when the rings fail.
+     */
+    @Benchmark
+    public long disruptorOneTask(final HandOffBaselines.DisruptorPingPong pingPong) throws Exception
+    {
+        return pingPong.roundTrip();
     }
 
     /**

@@ -34,8 +34,10 @@ import dev.simpler.engine.WorkerMode;
  * SPEC §12 throughput rows, in tasks per second ({@value #TASKS} no-op sub tasks per invocation): independent
  * tasks, an INOUT chain, fan-out/fan-in diamonds (1 → 8 → 1), groups of two and a double-buffered pipeline, through
  * the engine in THREAD and PROCESS mode, next to {@link CompletableFuture} on a single-thread executor (two threads
- * for groups) doing the same shapes in the same JVM. One more engine shape, INOUT windows that partly overlap, has
- * no baseline of its own: it is there for the byte-range index (SPEC §3) and its allocation under {@code -prof gc}.
+ * for groups) doing the same shapes in the same JVM, and, for independent tasks, a one-producer-one-consumer
+ * Disruptor hand-off ({@link HandOffBaselines.DisruptorHandOff}). One more engine shape, INOUT windows that partly
+ * overlap, has no baseline of its own: it is there for the byte-range index (SPEC §3) and its allocation under
+ * {@code -prof gc}.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -378,6 +380,20 @@ public class ThroughputBenchmark
             baseline.futures[i] = CompletableFuture.runAsync(baseline.noop, baseline.single);
         }
         CompletableFuture.allOf(baseline.futures).join();
+    }
+
+    /**
+     * Independent no-op events handed from this thread to one consumer thread through a Disruptor ring (one
+     * producer, one consumer, busy-spin), the two threads pinned as the engine's are.
+     *
+     * @param handOff the ring and its consumer.
+     * @return the last event's sequence, so that the work is not eliminated.
+     */
+    @Benchmark
+    @OperationsPerInvocation(TASKS)
+    public long disruptorIndependent(final HandOffBaselines.DisruptorHandOff handOff)
+    {
+        return handOff.handOff(TASKS);
     }
 
     /**

@@ -9,14 +9,14 @@ import java.util.TreeMap;
 
 /**
  * One entry of a JMH JSON result file, with the suite's naming convention decoded: the method
- * {@code <system><Shape>} gives the system ({@code engine}, {@code completableFuture}, {@code reference},
- * {@code raw}) and the shape ({@code OneTask}, {@code Chain}, ...; {@code PingPong} is the shape
+ * {@code <system><Shape>} gives the system ({@code engine}, {@code completableFuture}, {@code disruptor},
+ * {@code reference}, {@code raw}) and the shape ({@code OneTask}, {@code Chain}, ...; {@code PingPong} is the shape
  * {@code MailboxRoundTrip}).
  */
 final class BenchmarkResult
 {
-    static final String[] SYSTEMS = {"engine", "completableFuture", "reference", "raw"};
-    static final String[] BASELINES = {"completableFuture", "reference", "raw"};
+    static final String[] SYSTEMS = {"engine", "completableFuture", "disruptor", "reference", "raw"};
+    static final String[] BASELINES = {"completableFuture", "disruptor", "reference", "raw"};
 
     final String benchmark;
     final String method;

@@ -45,7 +45,7 @@ class ReportTest
     void parsesNamesParamsPercentilesAndHistogram() throws IOException
     {
         final List<BenchmarkResult> results = fixture();
-        assertEquals(9, results.size());
+        assertEquals(12, results.size());
         final BenchmarkResult engine = results.get(1);
         assertEquals("engine", engine.system);
         assertEquals("OneTask", engine.shape);
@@ -57,6 +57,9 @@ class ReportTest
         assertEquals("raw", raw.system);
         assertEquals("MailboxRoundTrip", raw.shape);
         assertEquals(3.5, Report.p50(results.get(2)), 1e-9, "ns/op is converted to µs");
+        assertEquals("disruptor", results.get(10).system);
+        assertEquals("OneTask", results.get(10).shape);
+        assertEquals("Independent", results.get(11).shape);
         assertEquals(24.0, gcFixture().get(1).allocPerOp, 1e-9);
         assertTrue(Double.isNaN(engine.allocPerOp));
     }
@@ -74,36 +77,68 @@ class ReportTest
         assertEquals("BACKOFF", independent.params.get("strategy"), "falls back to the strategy that ran");
         assertEquals(2.0, Report.ratio(independent, report.baseline(independent, "completableFuture")), 1e-9);
         assertEquals(0.5, Report.ratio(independent, report.baseline(independent, "reference")), 1e-9);
+        assertEquals(2.0 / 3.0, Report.ratio(independent, report.baseline(independent, "disruptor")), 1e-9);
         assertEquals(null, report.baseline(independent, "raw"));
+        assertEquals(1.5 / 1.2, Report.ratio(oneTask, report.baseline(oneTask, "raw")), 1e-9, "two threads");
+        assertEquals(1.5 / 1.6, Report.ratio(oneTask, report.baseline(oneTask, "disruptor")), 1e-9);
+        final BenchmarkResult processOne = report.find("engine", "OneTask", "PROCESS", "BUSY_SPIN");
+        assertEquals(3.5 / 0.5, Report.ratio(processOne, report.baseline(processOne, "raw")), 1e-9,
+            "a PROCESS task's floor is the two-JVM ping-pong");
     }
 
     @Test
     void targetVerdicts() throws IOException
     {
         final List<String[]> rows = new Report(fixture(), gcFixture()).targetRows();
-        assertEquals(10, rows.size());
-        assertEquals(Report.MET, rows.get(0)[7], "mailbox 0.9 µs ≤ 2 × 0.5 µs");
-        assertEquals("1.80×", rows.get(0)[5]);
-        assertEquals(Report.MET, rows.get(1)[7], "THREAD one task 1.5 µs, CF 20 µs");
+        assertEquals(14, rows.size());
+        // Columns: name, benchmark, figure, vs completableFuture, disruptor, reference, raw, target, verdict.
+        assertEquals(Report.MISSED, rows.get(0)[8], "mailbox 0.9 µs > 1.3 × 0.5 µs");
+        assertEquals("1.80×", rows.get(0)[6]);
+        assertEquals(Report.MET, rows.get(1)[8], "THREAD one task 1.5 µs ≤ 1.5 × 1.2 µs and ≤ 1.6 µs");
         assertEquals("0.08×", rows.get(1)[3]);
-        assertEquals(Report.MISSED, rows.get(2)[7], "PROCESS one task 3.5 µs > 3 µs");
-        assertEquals(Report.MET, rows.get(3)[7], "independent 2M/s ≥ 1M/s");
-        assertEquals("2.00×", rows.get(3)[3]);
-        assertEquals("0.50×", rows.get(3)[4]);
-        assertEquals(Report.NOT_RUN, rows.get(4)[7], "no engine chain in the fixture");
-        assertEquals(Report.NOT_RUN, rows.get(4)[2]);
-        assertEquals(Report.NOT_RUN, rows.get(7)[7], "no engine pipeline in the fixture");
-        assertEquals(Report.MISSED, rows.get(8)[7], "engineIndependent allocates 24 B/task");
-        assertTrue(rows.get(8)[2].startsWith("24.00 B/task"), rows.get(5)[2]);
-        assertEquals(Report.NOT_RUN, rows.get(9)[7], "no runs shapes in the fixture");
+        assertEquals("0.94×", rows.get(1)[4]);
+        assertEquals("1.25×", rows.get(1)[6]);
+        assertEquals(Report.MISSED, rows.get(2)[8], "PROCESS one task 3.5 µs > 1.5 × 0.5 µs");
+        assertEquals("7.00×", rows.get(2)[6]);
+        assertEquals(Report.MET, rows.get(3)[8], "THREAD p99.9 18 µs ≤ 3 × 6 µs");
+        assertTrue(rows.get(3)[7].endsWith(": 3.00×"), rows.get(3)[7]);
+        assertEquals(Report.MET, rows.get(4)[8], "PROCESS p99.9 9 µs ≤ 3 × 3 µs");
+        assertEquals(Report.MET, rows.get(5)[8], "independent 2M/s ≥ 0.5 × 3M/s and ≥ 1M/s");
+        assertEquals("2.00×", rows.get(5)[3]);
+        assertEquals("0.67×", rows.get(5)[4]);
+        assertEquals("0.50×", rows.get(5)[5]);
+        assertEquals(Report.NOT_RUN, rows.get(6)[8], "no engine chain in the fixture");
+        assertEquals(Report.NOT_RUN, rows.get(6)[2]);
+        assertEquals(Report.NOT_RUN, rows.get(9)[8], "no engine pipeline in the fixture");
+        assertEquals(Report.NOT_RUN, rows.get(10)[8], "no PROCESS independent in the fixture");
+        assertEquals(Report.NOT_RUN, rows.get(11)[8], "no PROCESS chain in the fixture");
+        assertEquals(Report.MISSED, rows.get(12)[8], "engineIndependent allocates 24 B/task");
+        assertTrue(rows.get(12)[2].startsWith("24.00 B/task"), rows.get(12)[2]);
+        assertEquals(Report.NOT_RUN, rows.get(13)[8], "no runs shapes in the fixture");
+    }
+
+    @Test
+    void rowsWithoutTheirBaselinesAreNotRun() throws IOException
+    {
+        final List<BenchmarkResult> results = fixture();
+        // Without the Disruptor's ping-pong the THREAD row cannot be judged; without its hand-off neither can
+        // the independent row.
+        final List<BenchmarkResult> noDisruptor = results.subList(0, 10);
+        final List<String[]> rows = new Report(noDisruptor, gcFixture()).targetRows();
+        assertEquals(Report.NOT_RUN, rows.get(1)[8]);
+        assertEquals(Report.NOT_RUN, rows.get(5)[8]);
+        // Without the two-thread floor the THREAD tail has no floor either.
+        final List<String[]> noFloor = new Report(results.subList(0, 9), gcFixture()).targetRows();
+        assertEquals(Report.NOT_RUN, noFloor.get(3)[8]);
+        assertEquals(Report.MET, noFloor.get(4)[8], "the PROCESS tail's floor is the two-JVM ping-pong");
     }
 
     @Test
     void allocationMetWhenBelowHalfAByteAndNotRunWithoutProfile() throws IOException
     {
         final List<BenchmarkResult> gc = gcFixture();
-        assertEquals(Report.MET, new Report(fixture(), gc.subList(0, 1)).targetRows().get(8)[7]);
-        assertEquals(Report.NOT_RUN, new Report(fixture(), fixture()).targetRows().get(8)[7]);
+        assertEquals(Report.MET, new Report(fixture(), gc.subList(0, 1)).targetRows().get(12)[8]);
+        assertEquals(Report.NOT_RUN, new Report(fixture(), fixture()).targetRows().get(12)[8]);
     }
 
     @Test
@@ -112,8 +147,10 @@ class ReportTest
         final String md = new Report(fixture(), gcFixture()).markdown("Test CPU, 2 cores", "17.0.15+6-fixture",
             "2024-01-01", "latency.svg");
         assertTrue(md.contains("| Test CPU, 2 cores | 17.0.15+6-fixture | 2024-01-01 |"), md);
-        assertTrue(md.contains("| one task, PROCESS | RoundTripBenchmark.engineOneTask mode=PROCESS, "
+        assertTrue(md.contains("| one task, PROCESS, busy-spin | RoundTripBenchmark.engineOneTask mode=PROCESS, "
             + "strategy=BUSY_SPIN | p50 3.500 µs, p99 8.000 µs, p99.9 9.000 µs |"), md);
+        assertTrue(md.contains("| target row | benchmark | figure | vs completableFuture | vs disruptor | vs reference "
+            + "| vs raw | target | verdict |"), md);
         assertTrue(md.contains("2,000,000 tasks/s"), md);
         assertTrue(md.contains("![latency percentiles](latency.svg)"), md);
     }
@@ -126,7 +163,7 @@ class ReportTest
             .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
         assertEquals("svg", doc.getDocumentElement().getTagName());
         final NodeList lines = doc.getElementsByTagName("polyline");
-        assertEquals(5, lines.getLength(), "five SampleTime series in the fixture");
+        assertEquals(7, lines.getLength(), "seven SampleTime series in the fixture");
         for (int i = 0; i < lines.getLength(); i++)
         {
             final Element line = (Element)lines.item(i);
