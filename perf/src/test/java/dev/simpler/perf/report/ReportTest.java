@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -139,6 +140,23 @@ class ReportTest
         final List<BenchmarkResult> gc = gcFixture();
         assertEquals(Report.MET, new Report(fixture(), gc.subList(0, 1)).targetRows().get(12)[8]);
         assertEquals(Report.NOT_RUN, new Report(fixture(), fixture()).targetRows().get(12)[8]);
+    }
+
+    @Test
+    void handlesOfSubmittedRunsAreReportedBesideTheEnginesAllocationNotJudgedWithIt() throws IOException
+    {
+        final List<BenchmarkResult> gc = new ArrayList<>(gcFixture().subList(0, 1));
+        gc.addAll(BenchmarkResult.parseAll("[{\"benchmark\": "
+            + "\"dev.simpler.perf.ThroughputBenchmark.engineRunsPipelined\", "
+            + "\"mode\": \"avgt\", \"params\": {\"mode\": \"THREAD\", \"strategy\": \"BUSY_SPIN\"}, "
+            + "\"primaryMetric\": {\"score\": 0.1, \"scoreUnit\": \"us/op\"}, "
+            + "\"secondaryMetrics\": {\"\u00b7gc.alloc.rate.norm\": {\"score\": 1.22}}}]"));
+        final List<String[]> rows = new Report(fixture(), gc).targetRows();
+        assertEquals(15, rows.size());
+        assertEquals(Report.MET, rows.get(12)[8], "the engine's own allocation, the handles aside");
+        assertEquals("allocation of submitted runs' handles", rows.get(13)[0]);
+        assertTrue(rows.get(13)[2].startsWith("1.220 B/task"), rows.get(13)[2]);
+        assertEquals(Report.REPORTED, rows.get(13)[8]);
     }
 
     @Test
