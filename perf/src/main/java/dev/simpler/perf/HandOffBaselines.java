@@ -2,7 +2,8 @@ package dev.simpler.perf;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Level;
@@ -18,14 +19,15 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.SequenceBarrier;
 
-import dev.simpler.engine.CpuAffinity;
-
 /**
  * The in-process floors and baselines of SPEC §12's THREAD rows, as JMH states: a raw two-thread ping-pong on one
  * cache line (the floor of a one-task round trip), a ping-pong through two Disruptor rings (what a user of the LMAX
  * Disruptor would write for a request and its answer), and a one-producer-one-consumer Disruptor hand-off of no-op
  * events (the throughput such a user gets for independent tasks). Every waiting thread busy-spins, as the engine's
  * BUSY_SPIN rows do; each state starts its second thread at setup and stops it at teardown.
+ *
+ * <p>In each state the benchmark thread is the only one that publishes (the ping, the events) and the second
+ * thread the only one that answers or consumes; they meet only through the line or the rings' sequences.
  */
 public final class HandOffBaselines
 {
@@ -205,15 +207,13 @@ public final class HandOffBaselines
 
         private RingBuffer<Event> ring;
         private BatchEventProcessor<Event> consumer;
-        private Thread consumerThread;
+        private ExecutorService consumerThread;
 
         /**
-         * Build the ring and start the pinned consumer.
-         *
-         * @throws InterruptedException when interrupted while the consumer pins itself.
+         * Build the ring and start the consumer on a thread pinned as the engine's sub worker is.
          */
         @Setup(Level.Trial)
-        public void start() throws InterruptedException
+        public void start()
         {
             Placement.pinBenchmarkThread();
             ring = RingBuffer.createSingleProducer(Event::new, RING_SIZE, new BusySpinWaitStrategy());
@@ -222,33 +222,9 @@ public final class HandOffBaselines
                 {
                 });
             ring.addGatingSequences(consumer.getSequence());
-            final CountDownLatch pinned = new CountDownLatch(1);
-            final RuntimeException[] failure = new RuntimeException[1];
-            consumerThread = new Thread(() ->
-            {
-                try
-                {
-                    if (Placement.pinned())
-                    {
-                        CpuAffinity.pinCurrentThread(Placement.workerCpu());
-                    }
-                }
-                catch (final RuntimeException ex)
-                {
-                    failure[0] = ex;
-                }
-                pinned.countDown();
-                if (failure[0] == null)
-                {
-                    consumer.run();
-                }
-            }, "disruptor-consumer");
-            consumerThread.setDaemon(true);
-            consumerThread.start();
-            if (!pinned.await(STOP_TIMEOUT_MS, TimeUnit.MILLISECONDS) || failure[0] != null)
-            {
-                throw new IllegalStateException("could not pin the Disruptor's consumer thread", failure[0]);
-            }
+            consumerThread = Executors.newSingleThreadExecutor();
+            Placement.pinExecutorThread(consumerThread);
+            consumerThread.execute(consumer);
         }
 
         /**
@@ -283,7 +259,12 @@ public final class HandOffBaselines
         public void stop() throws InterruptedException
         {
             consumer.halt();
-            join(consumerThread);
+            consumerThread.shutdown();
+            if (!consumerThread.awaitTermination(STOP_TIMEOUT_MS, TimeUnit.MILLISECONDS))
+            {
+                throw new IllegalStateException("the Disruptor's consumer did not stop within " + STOP_TIMEOUT_MS
+                    + " ms");
+            }
         }
     }
 

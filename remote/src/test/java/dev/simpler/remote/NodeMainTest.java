@@ -64,13 +64,8 @@ class NodeMainTest
     @Timeout(value = 60, threadMode = SEPARATE_THREAD)
     void unknownOptionExitsWithStatusTwoAndTheUsage() throws Exception
     {
-        try (ChildJvm node = ChildJvm.start("node", null, List.of(), TestNodeMain.class, "--listen", "127.0.0.1:0",
-            "--secret-file", NodeKillTest.secretFile(dir).toString(), "--cores", "3"))
-        {
-            assertEquals(2, node.waitFor(30_000), node.printed());
-            assertTrue(node.printed().contains("unknown option --cores") && node.printed().contains("usage:"),
-                node.printed());
-        }
+        final String printed = refusedWithStatusTwo("--cores", "3");
+        assertTrue(printed.contains("unknown option --cores") && printed.contains("usage:"), printed);
     }
 
     @Test
@@ -126,12 +121,20 @@ class NodeMainTest
     @Timeout(value = 60, threadMode = SEPARATE_THREAD)
     void unknownWaitStrategyExitsWithStatusTwoNamingTheChoices() throws Exception
     {
-        try (ChildJvm node = ChildJvm.start("node", null, List.of(), TestNodeMain.class, "--listen", "127.0.0.1:0",
-            "--secret-file", NodeKillTest.secretFile(dir).toString(), "--wait-strategy", "YIELD"))
+        final String printed = refusedWithStatusTwo("--wait-strategy", "YIELD");
+        assertTrue(printed.contains("--wait-strategy must be BACKOFF or BUSY_SPIN: YIELD"), printed);
+    }
+
+    /** Start a node with a valid address and secret plus {@code options}; it must exit with status 2. */
+    private String refusedWithStatusTwo(final String... options) throws Exception
+    {
+        final List<String> args = new java.util.ArrayList<>(List.of("--listen", "127.0.0.1:0", "--secret-file",
+            NodeKillTest.secretFile(dir).toString()));
+        args.addAll(List.of(options));
+        try (ChildJvm node = ChildJvm.start("node", null, List.of(), TestNodeMain.class, args.toArray(new String[0])))
         {
             assertEquals(2, node.waitFor(30_000), node.printed());
-            assertTrue(node.printed().contains("--wait-strategy must be BACKOFF or BUSY_SPIN: YIELD"),
-                node.printed());
+            return node.printed();
         }
     }
 

@@ -199,7 +199,7 @@ public final class NodeMain
                         options.subWorkers = count(option, value, 0, 1024);
                         break;
                     case "--mode":
-                        options.mode = mode(value);
+                        options.mode = choice(option, value, WorkerMode.class, "THREAD or PROCESS");
                         break;
                     case "--chips":
                         options.chips = count(option, value, 0, 16);
@@ -211,7 +211,7 @@ public final class NodeMain
                         options.maxSessions = count(option, value, 1, 1024);
                         break;
                     case "--wait-strategy":
-                        options.waitStrategy = waitStrategy(value);
+                        options.waitStrategy = choice(option, value, WaitStrategy.class, "BACKOFF or BUSY_SPIN");
                         break;
                     default:
                         throw new IllegalArgumentException("unknown option " + option);
@@ -224,27 +224,16 @@ public final class NodeMain
             return options;
         }
 
-        private static WorkerMode mode(final String value)
+        private static <E extends Enum<E>> E choice(
+            final String option, final String value, final Class<E> type, final String choices)
         {
             try
             {
-                return WorkerMode.valueOf(value);
+                return Enum.valueOf(type, value);
             }
             catch (final IllegalArgumentException ex)
             {
-                throw new IllegalArgumentException("--mode must be THREAD or PROCESS: " + value, ex);
-            }
-        }
-
-        private static WaitStrategy waitStrategy(final String value)
-        {
-            try
-            {
-                return WaitStrategy.valueOf(value);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new IllegalArgumentException("--wait-strategy must be BACKOFF or BUSY_SPIN: " + value, ex);
+                throw new IllegalArgumentException(option + " must be " + choices + ": " + value, ex);
             }
         }
 
