@@ -94,7 +94,7 @@ public class StagedChainAcrossBatchesTest
         {
             final TaskSlot task = scheduler.slots().get(queue.slotAt(ran));
             inOrder &= ran < chain.length && task == chain[ran];
-            scheduler.completer().memberFinished(task, worker);
+            scheduler.completer().memberFinished(task, worker, false);
             ran++;
         }
         r.r2 = ran;

@@ -83,7 +83,7 @@ public class StagedPublishVersusTakeTest
         r.r4 = position(tasks[3]);
         for (final TaskSlot task : tasks)
         {
-            scheduler.completer().memberFinished(task, worker);
+            scheduler.completer().memberFinished(task, worker, false);
         }
         r.r6 = SharedSlots.retire(scheduler) ? 1 : 0;
     }

@@ -13,7 +13,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 /**
  * Producer counts and seal through the scheduler: the orchestrating thread submits a consumer of a running task
  * ({@link Scheduler#dependOn} then {@link Scheduler#seal}) while the worker thread that ran that task completes it
- * ({@link Completer#memberFinished(TaskSlot, WorkerContext)}). The wiring and the completion
+ * ({@link Completer#memberFinished(TaskSlot, WorkerContext, boolean)}). The wiring and the completion
  * meet under the producer's lock, then the seal's count and the worker's count meet in the consumer's producer
  * count: the consumer becomes ready exactly once, published by the seal or handed to the worker that counted
  * last, and both tasks retire once they ran.
@@ -72,7 +72,7 @@ public class WireAndSealVersusCompleteTest
     @Actor
     public void worker()
     {
-        scheduler.completer().memberFinished(producer, worker);
+        scheduler.completer().memberFinished(producer, worker, false);
     }
 
     /**
@@ -87,7 +87,7 @@ public class WireAndSealVersusCompleteTest
         final int handed = worker.takeHandoff();
         r.r2 = handed == consumer.index ? 1 : handed == -1 ? 0 : -1;
         r.r3 = consumer.wiredProducers;
-        scheduler.completer().memberFinished(consumer, worker);
+        scheduler.completer().memberFinished(consumer, worker, false);
         scheduler.completer().flushCompletions(worker);
         r.r4 = SharedSlots.retire(scheduler) ? 1 : 0;
     }

@@ -794,7 +794,7 @@ final class ChildProcess
         lastFinish = System.nanoTime();
         // No idle sibling finished later: this child takes what its finish releases, in this same call.
         mayClaim = true;
-        scheduler.completer().memberFinished(finished, context);
+        scheduler.completer().memberFinished(finished, context, error != 0);
     }
 
     private void traceSend()

@@ -125,22 +125,30 @@ public final class Completer extends CompleterDemandPadding
      *
      * A thread that completes tasks one by one ({@link WorkerContext#oneByOne()}) takes no consumer itself.
      *
+     * <p>A single task's outcome comes from the thread that ran it, not from its stored arguments: a callable that
+     * does not read its arguments leaves their lines alone, and the orchestrating thread, which rewrites them when
+     * it reuses the slot for other arguments, does not have to take them back first (in a double-buffered pipeline
+     * half of all slots change arguments). A group's last member to finish reads every member's outcome.
+     *
      * @param slot    the task.
      * @param context the calling thread's own context.
+     * @param failed  whether the member this thread ran failed (recorded in its stored arguments).
      */
-    public void memberFinished(final TaskSlot slot, final WorkerContext context)
+    public void memberFinished(final TaskSlot slot, final WorkerContext context, final boolean failed)
     {
-        if (slot.groupSize > 1 && !slot.memberDone())
+        int outcome = failed ? TaskSlot.OUTCOME_FAILED : TaskSlot.OUTCOME_OK;
+        if (slot.groupSize > 1)
         {
-            return;
-        }
-        int outcome = TaskSlot.OUTCOME_OK;
-        for (int i = 0; i < slot.groupSize; i++)
-        {
-            if (slot.members[i].failed())
+            if (!slot.memberDone())
             {
-                outcome = TaskSlot.OUTCOME_FAILED;
-                break;
+                return;
+            }
+            for (int i = 0; i < slot.groupSize && outcome == TaskSlot.OUTCOME_OK; i++)
+            {
+                if (slot.members[i].failed())
+                {
+                    outcome = TaskSlot.OUTCOME_FAILED;
+                }
             }
         }
         complete(slot, outcome, context.scratch, context.handsOff ? context : null);

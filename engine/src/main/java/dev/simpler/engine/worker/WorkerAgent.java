@@ -313,31 +313,31 @@ public final class WorkerAgent implements Agent
     {
         final StoredArgs args = slot.member(member);
         completer.loadAhead(slot);
-        if (trace.on())
-        {
-            runTraced(slot, member, args);
-        }
-        else
-        {
-            execute(slot, args);
-        }
-        completer.memberFinished(slot, context);
+        final boolean failed = trace.on() ? runTraced(slot, member, args) : execute(slot, args);
+        completer.memberFinished(slot, context, failed);
     }
 
-    private void runTraced(final TaskSlot slot, final int member, final StoredArgs args)
+    private boolean runTraced(final TaskSlot slot, final int member, final StoredArgs args)
     {
         // Recorded before the task completes: afterwards the slot may hold another task.
         final TaskEvent event = trace.beginTask();
         final long start = System.nanoTime();
-        execute(slot, args);
+        final boolean failed = execute(slot, args);
         trace.ran(event, slot, member, start, System.nanoTime(), traceWorker);
+        return failed;
     }
 
-    private void execute(final TaskSlot slot, final StoredArgs args)
+    /**
+     * Run one member, recording a failure in its arguments.
+     *
+     * @return whether it failed.
+     */
+    private boolean execute(final TaskSlot slot, final StoredArgs args)
     {
         try
         {
             executor.execute(slot.callable(), args, slot.config());
+            return false;
         }
         catch (final TaskExecutionException ex)
         {
@@ -347,5 +347,6 @@ public final class WorkerAgent implements Agent
         {
             args.fail(TaskExecutionException.CALLABLE_THREW, String.valueOf(ex), ex, name);
         }
+        return true;
     }
 }

@@ -105,6 +105,6 @@ class ScopeHoldTest
         {
             slot.member(0).fail(1, "boom", null, "test worker");
         }
-        scheduler.completer().memberFinished(slot, worker);
+        scheduler.completer().memberFinished(slot, worker, fail);
     }
 }
