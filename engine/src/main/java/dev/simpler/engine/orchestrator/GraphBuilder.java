@@ -41,6 +41,28 @@ import dev.simpler.engine.scheduler.TaskSlot;
 import dev.simpler.engine.trace.Tracer;
 
 /**
+ * Keeps the builder's per-submit counts off the lines of whatever the collector placed before it.
+ */
+abstract class GraphBuilderLeadPadding
+{
+    @SuppressWarnings("unused")
+    private int o00;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long o01, o02, o03, o04, o05, o06, o07, o08, o09, o10, o11, o12, o13, o14, o15, o16;
+}
+
+/**
+ * What the orchestrating thread counts on every submit.
+ */
+abstract class GraphBuilderCounts extends GraphBuilderLeadPadding
+{
+    /** Submits so far, for taking completions every {@code COMPLETION_GROUP} of them. */
+    int submitCount;
+    /** Submits in a row without a wait: past {@code STAGE_AFTER} they are staged. */
+    int streak;
+}
+
+/**
  * The orchestrator (SPEC §3): turns submits into task slots, infers dependencies from the byte ranges tasks read and
  * write through the {@link AccessIndex}, carves heap-ring memory for allocations and allocated OUTPUTs, and keeps
  * the scope stack. When a run's orchestration function returns it closes the open scopes; the run's tasks go on,
@@ -53,8 +75,12 @@ import dev.simpler.engine.trace.Tracer;
  * and nobody else drives. The {@link Orchestrator} methods are valid only on the submitting thread inside its
  * orchestration function.
  */
-public final class GraphBuilder implements Orchestrator, RetireListener
+public final class GraphBuilder extends GraphBuilderCounts implements Orchestrator, RetireListener
 {
+    // Laid out right after the counts (long fields come first among a class's own).
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15, q16;
+
     /** Deepest scope a user may open; the run's own scope is depth 0. */
     public static final int MAX_SCOPE_DEPTH = 64;
     /** Number of heap rings; scopes deeper than this share the last one. */
@@ -114,9 +140,7 @@ public final class GraphBuilder implements Orchestrator, RetireListener
     private Waiter finisherWaiter = new Waiter(WaitStrategy.BACKOFF);
     private int run;
     private int depth = -1;
-    private int submitCount;
     private long waitingSince;
-    private int streak;
     private boolean wantingCompletions;
     private volatile boolean stopping;
 
@@ -614,7 +638,11 @@ public final class GraphBuilder implements Orchestrator, RetireListener
                 + members + " workers at once but the pool has " + pool);
         }
         long slabBytes = 0;
-        outputBytes.clear();
+        if (!outputBytes.isEmpty())
+        {
+            // Most submits allocate nothing: the list stays empty without a store per task.
+            outputBytes.clear();
+        }
         for (int m = 0; m < members; m++)
         {
             final TaskArgs args = single != null ? single : group.get(m);

@@ -201,9 +201,10 @@ public final class Completer extends CompleterDemandPadding
         {
             return;
         }
-        final int first = context.completed[0];
+        final int first = context.completed[WorkerContext.COMPLETED_BASE];
         final TaskSlot head = slots.get(first >= 0 ? first : ~first);
-        System.arraycopy(context.completed, 0, head.completionRecord, CompletionRecord.ENTRIES, count);
+        System.arraycopy(
+            context.completed, WorkerContext.COMPLETED_BASE, head.completionRecord, CompletionRecord.ENTRIES, count);
         head.completionRecord[CompletionRecord.COUNT] = count;
         context.completedCount = 0;
         completions.pushGroup(head);
@@ -245,7 +246,8 @@ public final class Completer extends CompleterDemandPadding
         slot.resetForNextUse();
         if (handoff != null)
         {
-            handoff.completed[handoff.completedCount++] = CompletionRecord.entry(slot.index, outcome);
+            handoff.completed[WorkerContext.COMPLETED_BASE + handoff.completedCount++] =
+                CompletionRecord.entry(slot.index, outcome);
             if (handoff.completedCount == COMPLETION_GROUP || completionsWanted != 0)
             {
                 flushCompletions(handoff);

@@ -3,6 +3,29 @@ package dev.simpler.engine.scheduler;
 import dev.simpler.engine.trace.Tracer;
 
 /**
+ * Keeps the ledger's per-task counts off the lines of whatever the collector placed before it.
+ */
+abstract class RunLedgerLeadPadding
+{
+    @SuppressWarnings("unused")
+    private int o00;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long o01, o02, o03, o04, o05, o06, o07, o08, o09, o10, o11, o12, o13, o14, o15, o16;
+}
+
+/**
+ * What the driving thread counts on every claim and every completion it takes.
+ */
+abstract class RunLedgerCounts extends RunLedgerLeadPadding
+{
+    /** Tasks claimed for the current run and not yet added to its unseen count: one field per claim. */
+    int claimsPending;
+    /** Completions seen in a row for one run and not yet subtracted: one field per completion taken. */
+    int seenRun;
+    int seenPending;
+}
+
+/**
  * The runs in flight of one Worker (SPEC §13): for each, how many of its tasks the driving thread has not yet seen
  * complete, whether its orchestration function is still submitting, and its failures. A run finishes when its
  * function returned and every task it submitted completed; its {@link RunListener} hears of it then, on the driving
@@ -13,8 +36,12 @@ import dev.simpler.engine.trace.Tracer;
  * <p>Single writer: the thread that plays the scheduler's driving role. {@link #inFlight()} may be read by any
  * thread.
  */
-public final class RunLedger
+public final class RunLedger extends RunLedgerCounts
 {
+    // Laid out right after the counts (long fields come first among a class's own).
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15, q16;
+
     private final int limit;
     private final int mask;
     private final int[] unseen;
@@ -26,11 +53,6 @@ public final class RunLedger
     private int oldest = 1;
     private int next = 1;
     private int current;
-    /** Tasks claimed for {@link #current} and not yet added to its unseen count: one field per claim. */
-    private int claimsPending;
-    /** Completions seen in a row for one run and not yet subtracted: one field per completion taken. */
-    private int seenRun;
-    private int seenPending;
     private SchedulerCounters counters;
     private volatile int inFlight;
 

@@ -8,6 +8,28 @@ import dev.simpler.engine.idle.Waiter;
 import dev.simpler.engine.trace.Tracer;
 
 /**
+ * Keeps the scheduler's counters off the lines of whatever the collector placed before the scheduler.
+ */
+abstract class SchedulerLeadPadding
+{
+    @SuppressWarnings("unused")
+    private int o00;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long o01, o02, o03, o04, o05, o06, o07, o08, o09, o10, o11, o12, o13, o14, o15, o16;
+}
+
+/**
+ * What the orchestrating thread counts on every submit and every completion it takes.
+ */
+abstract class SchedulerCounts extends SchedulerLeadPadding
+{
+    /** Slots claimed and not retired. */
+    int liveSlots;
+    /** Tasks whose completion was not seen yet. */
+    int unseenTasks;
+}
+
+/**
  * The graph executor (SPEC §5), as the orchestrating thread drives it: it claims slots, wires producers to
  * consumers, seals tasks (publishing those with nothing to wait for) or stages them, takes completions and retires
  * tasks. The scheduler has no thread of its own, so a hand-off costs one queue transfer and no more; its other two
@@ -29,8 +51,12 @@ import dev.simpler.engine.trace.Tracer;
  *
  * <p>Single writer: the driving thread (the role is taken by {@link #takeRole()}; asserted).
  */
-public final class Scheduler
+public final class Scheduler extends SchedulerCounts
 {
+    // Laid out right after the counts (long fields come first among a class's own).
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15, q16;
+
     private final SlotTable slots;
     final ReadyQueue[] readyQueues;
     private final CompletionQueue completions;
@@ -46,8 +72,6 @@ public final class Scheduler
     private final StagedSubmits.Batch orchestratorBatch = new StagedSubmits.Batch();
     private final SchedulerCounters counters;
     private RetireListener retireListener = slot -> { };
-    private int liveSlots;
-    private int unseenTasks;
 
     /**
      * A scheduler over a slot table and one ready queue per task kind, whose counters nobody reads.

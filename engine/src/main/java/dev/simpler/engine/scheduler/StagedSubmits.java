@@ -1,8 +1,6 @@
 package dev.simpler.engine.scheduler;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-
+import org.agrona.UnsafeApi;
 import org.agrona.collections.IntArrayList;
 
 /**
@@ -51,24 +49,12 @@ final class StagedSubmits extends StagedSubmitsHead
     /** Most tasks staged at once; the orchestrating thread publishes well before. */
     static final int CAPACITY = 256;
 
-    private static final VarHandle HEAD;
-    private static final VarHandle TAIL;
-    private static final VarHandle PUBLISHING;
-
-    static
-    {
-        try
-        {
-            final MethodHandles.Lookup lookup = MethodHandles.lookup();
-            HEAD = lookup.findVarHandle(StagedSubmitsHead.class, "head", long.class);
-            TAIL = lookup.findVarHandle(StagedSubmitsTail.class, "tail", long.class);
-            PUBLISHING = lookup.findVarHandle(StagedSubmitsHead.class, "publishing", int.class);
-        }
-        catch (final ReflectiveOperationException ex)
-        {
-            throw new ExceptionInInitializerError(ex);
-        }
-    }
+    // Offsets for Agrona's UnsafeApi rather than VarHandles: these are called from deep in the orchestrating
+    // thread's submit, where a VarHandle's few extra levels of calls can exhaust the compiler's inlining depth and
+    // leave the access a call through the VarHandle's guard.
+    private static final long HEAD = UnsafeApi.objectFieldOffset(StagedSubmitsHead.class, "head");
+    private static final long TAIL = UnsafeApi.objectFieldOffset(StagedSubmitsTail.class, "tail");
+    private static final long PUBLISHING = UnsafeApi.objectFieldOffset(StagedSubmitsHead.class, "publishing");
 
     private final int[] entries = new int[CAPACITY];
     /** The thread that holds the publishing lock, recorded only when assertions are enabled. */
@@ -98,11 +84,11 @@ final class StagedSubmits extends StagedSubmitsHead
      */
     long stage(final TaskSlot slot)
     {
-        final long position = (long)TAIL.get(this);
+        final long position = UnsafeApi.getLong(this, TAIL);
         slot.stageSeq = position;
         entries[(int)position & (CAPACITY - 1)] = slot.index;
-        TAIL.setRelease(this, position + 1);
-        return position + 1 - (long)HEAD.getAcquire(this);
+        UnsafeApi.putLongRelease(this, TAIL, position + 1);
+        return position + 1 - UnsafeApi.getLongAcquire(this, HEAD);
     }
 
     /**
@@ -112,7 +98,7 @@ final class StagedSubmits extends StagedSubmitsHead
      */
     boolean hasStaged()
     {
-        return (long)TAIL.getAcquire(this) != (long)HEAD.getAcquire(this);
+        return UnsafeApi.getLongAcquire(this, TAIL) != UnsafeApi.getLongAcquire(this, HEAD);
     }
 
     /**
@@ -122,7 +108,7 @@ final class StagedSubmits extends StagedSubmitsHead
      */
     long stagedTotal()
     {
-        return (long)TAIL.getAcquire(this);
+        return UnsafeApi.getLongAcquire(this, TAIL);
     }
 
     /**
@@ -132,7 +118,7 @@ final class StagedSubmits extends StagedSubmitsHead
      */
     boolean tryLock()
     {
-        if (PUBLISHING.compareAndSet(this, 0, 1))
+        if (UnsafeApi.compareAndSetInt(this, PUBLISHING, 0, 1))
         {
             assert (lockOwner = Thread.currentThread()) != null;
             return true;
@@ -147,7 +133,7 @@ final class StagedSubmits extends StagedSubmitsHead
      */
     boolean isPublishing()
     {
-        return (int)PUBLISHING.getVolatile(this) != 0;
+        return UnsafeApi.getIntVolatile(this, PUBLISHING) != 0;
     }
 
     /**
@@ -166,7 +152,7 @@ final class StagedSubmits extends StagedSubmitsHead
     void unlock()
     {
         assert (lockOwner = null) == null;
-        PUBLISHING.setRelease(this, 0);
+        UnsafeApi.putIntRelease(this, PUBLISHING, 0);
     }
 
     /**
@@ -177,8 +163,8 @@ final class StagedSubmits extends StagedSubmitsHead
      */
     boolean take(final Batch batch)
     {
-        final long from = (long)HEAD.get(this);
-        final long to = (long)TAIL.getAcquire(this);
+        final long from = UnsafeApi.getLong(this, HEAD);
+        final long to = UnsafeApi.getLongAcquire(this, TAIL);
         if (from == to)
         {
             return false;
@@ -188,7 +174,7 @@ final class StagedSubmits extends StagedSubmitsHead
         {
             batch.slots[i] = entries[(int)(from + i) & (CAPACITY - 1)];
         }
-        HEAD.setRelease(this, to);
+        UnsafeApi.putLongRelease(this, HEAD, to);
         batch.from = from;
         batch.count = count;
         return true;

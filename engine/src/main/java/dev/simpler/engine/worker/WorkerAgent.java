@@ -27,6 +27,31 @@ import dev.simpler.engine.trace.TaskEvent;
 import dev.simpler.engine.trace.Tracer;
 
 /**
+ * Keeps what the worker thread writes on every duty cycle off the lines of whatever the collector placed before
+ * its agent.
+ */
+abstract class WorkerAgentLeadPadding
+{
+    @SuppressWarnings("unused")
+    private int o00;
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long o01, o02, o03, o04, o05, o06, o07, o08, o09, o10, o11, o12, o13, o14, o15, o16;
+}
+
+/**
+ * What the worker thread writes on every task or idle turn.
+ */
+abstract class WorkerAgentCycle extends WorkerAgentLeadPadding
+{
+    long claimed;
+    boolean holdsClaim;
+    int idleRounds;
+    long stagedSeen = -1;
+    long stagedSeenAt;
+    long stagedReadAt;
+}
+
+/**
  * The agent of one worker thread (SPEC §6), run by an Agrona {@code AgentRunner}: each duty cycle takes a task from
  * its type's ready queue, runs it through its {@link TaskExecutor}, records a failure, and completes it in the
  * scheduler; with nothing ready it publishes a batch the orchestrating thread left staged, or returns 0 so that its
@@ -35,8 +60,12 @@ import dev.simpler.engine.trace.Tracer;
  *
  * <p>Single writer: everything here is written by its worker thread, except {@link #stop()} (any thread).
  */
-public final class WorkerAgent implements Agent
+public final class WorkerAgent extends WorkerAgentCycle implements Agent
 {
+    // Laid out right after the fields above (long fields come first among a class's own).
+    @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
+    private long q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15, q16;
+
 
     private final String name;
     private final String roleName;
@@ -52,12 +81,6 @@ public final class WorkerAgent implements Agent
     private final Tracer trace;
     private final int traceWorker;
     private volatile boolean running = true;
-    private long claimed;
-    private boolean holdsClaim;
-    private int idleRounds;
-    private long stagedSeen = -1;
-    private long stagedSeenAt;
-    private long stagedReadAt;
     private TaskSlot groupSlot;
     /** The thread that runs this agent, bound when it starts. */
     private Thread thread;
