@@ -66,7 +66,6 @@ public final class WorkerAgent extends WorkerAgentCycle implements Agent
     @SuppressWarnings({"unused", "checkstyle:MultipleVariableDeclarations"})
     private long q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15, q16;
 
-
     private final String name;
     private final String roleName;
     private final ReadyQueue queue;
