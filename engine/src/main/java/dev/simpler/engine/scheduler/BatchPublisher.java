@@ -193,6 +193,11 @@ public final class BatchPublisher
         }
         for (int i = 0; i < count; i += LOOK_AHEAD)
         {
+            if (linksUntouched(taken, i + 1, Math.min(count, i + 1 + LOOK_AHEAD)))
+            {
+                // Nothing to load ahead: the head's line stays with the worker that read it.
+                continue;
+            }
             final TaskSlot head = slots.get(taken[i]);
             head.aheadUse = head.use;
             head.ahead0 = aheadOf(taken, count, i + 1);
@@ -226,6 +231,22 @@ public final class BatchPublisher
                 trace.ready(slots.get(kind.getInt(i)), now);
             }
         }
+    }
+
+    /**
+     * Whether no task of {@code taken[from..to)} had its links written: tasks recorded nowhere in the access index
+     * (independent tasks) have none to load ahead.
+     */
+    private boolean linksUntouched(final int[] taken, final int from, final int to)
+    {
+        for (int i = from; i < to; i++)
+        {
+            if (!slots.get(taken[i]).recordsNothing())
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int aheadOf(final int[] taken, final int count, final int position)
