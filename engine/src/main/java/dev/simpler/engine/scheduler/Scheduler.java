@@ -383,6 +383,7 @@ public final class Scheduler extends SchedulerCounts
         slot.groupSize = 0;
         slot.markCompletedByOwner();
         slot.completionSeen = true;
+        slot.failedSeen = false;
         unseenTasks--;
         runs.seen(slot.run);
         runs.flushSeen();
@@ -525,6 +526,7 @@ public final class Scheduler extends SchedulerCounts
     {
         final int run = slot.run;
         slot.completionSeen = true;
+        slot.failedSeen = outcome == TaskSlot.OUTCOME_FAILED;
         unseenTasks--;
         if (outcome == TaskSlot.OUTCOME_FAILED)
         {
@@ -571,9 +573,13 @@ public final class Scheduler extends SchedulerCounts
         if (slot.completionSeen && slot.refCount == 0)
         {
             retireListener.onRetire(slot);
-            for (int i = 0; i < slot.groupSize; i++)
+            if (slot.failedSeen)
             {
-                slot.members[i].release();
+                // Only a failed task's members hold a failure to drop; the others' lines are left alone.
+                for (int i = 0; i < slot.groupSize; i++)
+                {
+                    slot.members[i].release();
+                }
             }
             slots.release(slot);
             liveSlots--;

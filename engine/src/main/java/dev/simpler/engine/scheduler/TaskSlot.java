@@ -228,6 +228,11 @@ abstract class TaskSlotOwned extends TaskSlotSharedPadding
     /** Which claim of the slot table this use of the slot is: names the task among all of the table's. */
     long claim;
     boolean completionSeen;
+    /**
+     * Its completion was seen as failed: only then do its members' stored arguments hold a failure to drop when it
+     * retires, so the retirement of any other task does not touch them.
+     */
+    boolean failedSeen;
     boolean scopeListed;
     /** The orchestrating thread poisoned this task while wiring it. */
     boolean wirePoisoned;
@@ -644,6 +649,17 @@ public final class TaskSlot extends TaskSlotOwnedPadding
      */
     void wireTo(final TaskSlot producer)
     {
+        if (producer.isCompleted())
+        {
+            // Completed for good: the producer stays live (this task holds it) and its outcome was set before its
+            // completion was released, so neither the lock nor its line's transfer back to this core is needed.
+            if (producer.outcome != TaskSlot.OUTCOME_OK)
+            {
+                poisoned = true;
+                wirePoisoned = true;
+            }
+            return;
+        }
         producer.lock();
         try
         {
