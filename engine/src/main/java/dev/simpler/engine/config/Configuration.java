@@ -87,7 +87,7 @@ public final class Configuration
      */
     public static final int LOOK_AHEAD = 8;
 
-    /** Slots the slot table starts with and grows by. */
+    /** Slots the slot table starts with and grows by; a multiple of 64 (its free set is a word per 64 slots). */
     public static final int SLOT_CHUNK_SIZE = 1024;
 
     // ------------------------------------------------------------------------------------------ worker threads

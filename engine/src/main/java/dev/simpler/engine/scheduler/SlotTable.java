@@ -24,7 +24,7 @@ abstract class SlotTableChunks extends SlotTableLeadPadding
 }
 
 /**
- * Keeps the chunks the workers read off the free list the orchestrating thread updates per task.
+ * Keeps the chunks the workers read off the free set the orchestrating thread updates per task.
  */
 abstract class SlotTableChunksPadding extends SlotTableChunks
 {
@@ -33,18 +33,20 @@ abstract class SlotTableChunksPadding extends SlotTableChunks
 }
 
 /**
- * The orchestrating thread's free list: a stack of slot numbers, kept in an array padded at both ends (the
- * array is an object of its own, and whatever lies next to it in memory is not written on every claim).
+ * The orchestrating thread's free set: one bit per slot, set while the slot is free, in an array padded at both
+ * ends (the array is an object of its own, and whatever lies next to it in memory is not written on every claim).
  */
 abstract class SlotTableFreeList extends SlotTableChunksPadding
 {
     /**
-     * Ints of padding at each end of the free array: two cache lines, the pair the adjacent-line prefetcher
-     * fetches together.
+     * Longs of padding at each end of the free bits: two cache lines, the pair the adjacent-line prefetcher fetches
+     * together.
      */
-    static final int FREE_PADDING = 32;
+    static final int BITS_PADDING = 16;
 
-    int[] free = new int[2 * FREE_PADDING];
+    long[] freeBits = new long[2 * BITS_PADDING];
+    /** No free bit lies in a word below this one. */
+    int lowestFreeWord;
     int freeCount;
     int capacity;
     /** Claims so far: numbers each claimed task uniquely among all tasks of the table ({@link TaskSlot#claim}). */
@@ -52,7 +54,7 @@ abstract class SlotTableFreeList extends SlotTableChunksPadding
 }
 
 /**
- * Keeps the free list off whatever follows.
+ * Keeps the free set off whatever follows.
  */
 abstract class SlotTableFreeListPadding extends SlotTableFreeList
 {
@@ -130,7 +132,13 @@ public final class SlotTable extends SlotTableFreeListPadding
     }
 
     /**
-     * Take a free slot, growing the table when none is free.
+     * Take the free slot with the lowest number, growing the table when none is free.
+     *
+     * <p>The lowest rather than the last one freed: the slots in use then stay the lowest numbers, few and close
+     * together, and tasks submitted one after another mostly take neighbouring slots. Their links lie four to a
+     * line ({@link SlotLinks}), so the orchestrating thread writes, and the worker that completes them reads, about
+     * one line per four tasks of a chain; with the last slot freed taken first, the slots of consecutive tasks
+     * drifted into an arbitrary order of the same few dozen, and every task's links took a line of their own.
      *
      * @return the slot.
      * @throws IllegalStateException when {@link #MAX_SLOTS} tasks are live.
@@ -141,7 +149,16 @@ public final class SlotTable extends SlotTableFreeListPadding
         {
             grow();
         }
-        final TaskSlot slot = get(free[FREE_PADDING + --freeCount]);
+        int word = lowestFreeWord;
+        long bits;
+        while ((bits = freeBits[BITS_PADDING + word]) == 0)
+        {
+            word++;
+        }
+        lowestFreeWord = word;
+        freeBits[BITS_PADDING + word] = bits & (bits - 1);
+        freeCount--;
+        final TaskSlot slot = get((word << 6) + Long.numberOfTrailingZeros(bits));
         slot.claim = ++claims;
         return slot;
     }
@@ -153,7 +170,14 @@ public final class SlotTable extends SlotTableFreeListPadding
      */
     void release(final TaskSlot slot)
     {
-        free[FREE_PADDING + freeCount++] = slot.index;
+        final int index = slot.index;
+        final int word = index >>> 6;
+        freeBits[BITS_PADDING + word] |= 1L << index;
+        freeCount++;
+        if (word < lowestFreeWord)
+        {
+            lowestFreeWord = word;
+        }
     }
 
     private void grow()
@@ -174,14 +198,15 @@ public final class SlotTable extends SlotTableFreeListPadding
         }
         grown[old.length] = chunk;
         chunks = grown;
-        // Every live slot can come back before the table grows again: room for the whole table.
-        final int[] grownFree = new int[FREE_PADDING + capacity + CHUNK_SIZE + FREE_PADDING];
-        System.arraycopy(free, FREE_PADDING, grownFree, FREE_PADDING, freeCount);
-        free = grownFree;
-        for (int i = CHUNK_SIZE - 1; i >= 0; i--)
+        final long[] grownBits = new long[BITS_PADDING + ((capacity + CHUNK_SIZE) >>> 6) + BITS_PADDING];
+        System.arraycopy(freeBits, BITS_PADDING, grownBits, BITS_PADDING, capacity >>> 6);
+        freeBits = grownBits;
+        // A chunk is a whole number of words: every bit of the new ones is free.
+        for (int word = capacity >>> 6, end = (capacity + CHUNK_SIZE) >>> 6; word < end; word++)
         {
-            free[FREE_PADDING + freeCount++] = capacity + i;
+            freeBits[BITS_PADDING + word] = -1L;
         }
+        freeCount += CHUNK_SIZE;
         capacity += CHUNK_SIZE;
     }
 }
