@@ -643,48 +643,42 @@ public final class TaskSlot extends TaskSlotOwnedPadding
 
     /**
      * Wire this task (a consumer being submitted or published) to a producer that is published: under the
-     * producer's lock, as a consumer of a producer not completed yet, or poisoned by one that failed.
+     * producer's lock, as a consumer of a producer not completed yet, or poisoned by one that failed. A producer
+     * seen completed needs no lock: it stays completed while this task holds it, and its outcome was set before
+     * its completion was released, so its line is not taken back from the worker that completed it.
      *
      * @param producer the producer.
      */
     void wireTo(final TaskSlot producer)
     {
-        if (producer.isCompleted())
+        if (!producer.isCompleted())
         {
-            // Completed for good: the producer stays live (this task holds it) and its outcome was set before its
-            // completion was released, so neither the lock nor its line's transfer back to this core is needed.
-            if (producer.outcome != TaskSlot.OUTCOME_OK)
+            producer.lock();
+            try
             {
-                poisoned = true;
-                wirePoisoned = true;
-            }
-            return;
-        }
-        producer.lock();
-        try
-        {
-            if (!producer.isCompleted())
-            {
-                if (wiredProducers == 0)
+                if (!producer.isCompleted())
                 {
-                    // Before the first producer can count it: the link may hold the count of an earlier use.
-                    openProducers();
+                    if (wiredProducers == 0)
+                    {
+                        // Before the first producer can count it: the link may hold the count of an earlier use.
+                        openProducers();
+                    }
+                    producer.addConsumer(index);
+                    wiredProducers++;
+                    return;
                 }
-                producer.addConsumer(index);
-                wiredProducers++;
             }
-            else if (producer.outcome != TaskSlot.OUTCOME_OK)
+            finally
             {
-                poisoned = true;
-                wirePoisoned = true;
+                producer.unlock();
             }
         }
-        finally
+        if (producer.outcome != TaskSlot.OUTCOME_OK)
         {
-            producer.unlock();
+            poisoned = true;
+            wirePoisoned = true;
         }
     }
-
 
     /**
      * Forget the previous use's producers and addresses; called when the slot is claimed.
